@@ -1,0 +1,120 @@
+// Public shapes of the storage core. Pure data: no `vscode`, no undici types leak out of here.
+
+export type DialectName = 's3' | 'obs';
+export type DialectSetting = DialectName | 'auto';
+export type Addressing = 'path' | 'virtual' | 'auto';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface ConnectionConfig {
+  /** e.g. `https://obs.cn-north-4.myhuaweicloud.com` or `http://127.0.0.1:18080` */
+  endpoint: string;
+  /** SigV4 region; defaults to `us-east-1`. */
+  region?: string;
+  dialect?: DialectSetting;
+  addressing?: Addressing;
+  credentials: Credentials;
+  /** Allow SSE-C keys and SSE-KMS requests over plain http:// (local test servers only). */
+  allowInsecureSse?: boolean;
+  /** PEM text of an extra CA to trust for HTTPS. */
+  caCertificate?: string;
+  /** Attempts per replayable request (default 3). */
+  maxAttempts?: number;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Optional request log sink; called once per request with secrets already removed. */
+  log?: (line: string) => void;
+  /** Injectable clock for tests. */
+  now?: () => Date;
+}
+
+/** What the caller asks for on a write. */
+export type EncryptionSpec =
+  | { type: 'none' }
+  | { type: 'kms'; keyId?: string; dataAlgorithm?: 'SM4'; projectId?: string }
+  | { type: 'sse-c'; key: Uint8Array }
+  | { type: 'service' };
+
+/** What the server reports about an object's encryption. */
+export type ObjectEncryption =
+  | { type: 'none' }
+  | { type: 'kms'; keyId?: string; dataAlgorithm?: string }
+  | { type: 'sse-c'; keyMd5: string; algorithm: string }
+  | { type: 'service' };
+
+export interface BucketInfo {
+  name: string;
+  creationDate?: Date;
+  location?: string;
+}
+
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  lastModified: Date;
+  etag: string;
+  storageClass?: string;
+}
+
+export interface ListPage {
+  objects: ObjectSummary[];
+  prefixes: string[];
+  isTruncated: boolean;
+  /** Pass back as `continuation` to get the next page. */
+  nextContinuation?: string;
+}
+
+export interface ObjectHead {
+  size: number;
+  etag: string;
+  lastModified: Date;
+  contentType?: string;
+  encryption: ObjectEncryption;
+  metadata: Record<string, string>;
+  /** OBS appendable objects / RGW append */
+  nextAppendPosition?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends RequestOptions {
+  /** SSE-C key for reading an SSE-C object (only type 'sse-c' matters on reads). */
+  sseCustomerKey?: Uint8Array;
+  /** Inclusive byte range. */
+  range?: { start: number; end?: number };
+}
+
+export interface WriteOptions extends RequestOptions {
+  encryption?: EncryptionSpec;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  /** Opaque ETag the object must still have (conditional save). */
+  ifMatch?: string;
+  /** `*` for create-only. */
+  ifNoneMatch?: string;
+}
+
+export interface PutResult {
+  etag: string;
+  encryption: ObjectEncryption;
+}
+
+export interface GetResult {
+  head: ObjectHead;
+  /** Streamed body; consume or cancel it. */
+  body: AsyncIterable<Uint8Array> & { cancel?(): void };
+}
+
+export interface ListOptions extends RequestOptions {
+  prefix?: string;
+  delimiter?: string;
+  maxKeys?: number;
+  continuation?: string;
+}
