@@ -1,0 +1,249 @@
+// Reading and writing objects with the right encryption, without `vscode`: which key opens an object, and
+// what encryption a write must carry so that nothing is silently re-encrypted, decrypted or lost.
+import type {
+  EncryptionSpec,
+  GetResult,
+  ObjectEncryption,
+  ObjectHead,
+  PutResult,
+  ReadOptions,
+  WriteOptions,
+} from '../storage/types';
+import { fingerprintOf, shortFingerprint } from './keyMaterial';
+
+/** The part of the storage client this logic needs (StorageClient satisfies it). */
+export interface ObjectClient {
+  headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead>;
+  getObject(bucket: string, key: string, opts?: ReadOptions): Promise<GetResult>;
+  putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult>;
+}
+
+export interface CandidateKey {
+  fingerprint: string;
+  key: Uint8Array;
+}
+
+/** Where candidate keys come from, in the order they are tried. */
+export interface KeySource {
+  candidates(): Promise<CandidateKey[]>;
+  byFingerprint(fingerprint: string): Promise<Uint8Array | undefined>;
+}
+
+export type DefaultEncryption =
+  | { type: 'none' }
+  | { type: 'kms'; kmsKeyId?: string }
+  | { type: 'sse-c'; keyFingerprint: string };
+
+/** An object's head plus the customer key that opened it, when it is SSE-C. */
+export interface OpenedHead {
+  head: ObjectHead;
+  key?: Uint8Array;
+}
+
+/** No stored key opens this SSE-C object. Carries no key material, only counts and names. */
+export class NoKeyOpensObjectError extends Error {
+  readonly code = 'NoKeyOpensObject';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly triedKeys: number,
+  ) {
+    super(
+      triedKeys === 0
+        ? `${bucket}/${key} is encrypted with a customer key (SSE-C) and no SSE-C key is stored. Import its key with "Encrypted Buckets: Import SSE-C Key".`
+        : `${bucket}/${key} is encrypted with a customer key (SSE-C) and no stored key opens it (tried ${triedKeys} key${triedKeys === 1 ? '' : 's'}). Import the right key with "Encrypted Buckets: Import SSE-C Key".`,
+    );
+    this.name = 'NoKeyOpensObjectError';
+  }
+}
+
+export class MissingDefaultKeyError extends Error {
+  readonly code = 'MissingDefaultKey';
+  constructor(readonly fingerprint: string) {
+    super(
+      `The connection's default SSE-C key (${shortFingerprint(fingerprint)}) is not in the key store. Import it, or change the connection's default encryption.`,
+    );
+    this.name = 'MissingDefaultKeyError';
+  }
+}
+
+const isKeyFailure = (err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'KeyMissing' || code === 'KeyWrong';
+};
+
+/**
+ * Remembers which key opened which object, so the next stat/read goes straight to it (s3fs-style trial
+ * happens only once per object). Bounded, in memory, fingerprints only.
+ */
+export class KeyMemo {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly limit = 5000) {}
+  get(bucket: string, key: string): string | undefined {
+    return this.map.get(`${bucket}\u0000${key}`);
+  }
+  set(bucket: string, key: string, fingerprint: string): void {
+    const id = `${bucket}\u0000${key}`;
+    this.map.delete(id);
+    this.map.set(id, fingerprint);
+    if (this.map.size > this.limit) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) {
+        this.map.delete(oldest);
+      }
+    }
+  }
+}
+
+export class EncryptedObjectAccess {
+  constructor(
+    private readonly client: ObjectClient,
+    private readonly keys: KeySource,
+    private readonly defaults: () => DefaultEncryption,
+    private readonly memo = new KeyMemo(),
+  ) {}
+
+  /**
+   * HEAD the object; if it turns out to be SSE-C, find the stored key that opens it: the key remembered for
+   * this object first, then the connection's default key, then every key in the ring.
+   */
+  async open(bucket: string, key: string, signal?: AbortSignal): Promise<OpenedHead> {
+    const remembered = this.memo.get(bucket, key);
+    const tried = new Set<string>();
+    const tryKey = async (candidate: CandidateKey): Promise<OpenedHead | undefined> => {
+      if (tried.has(candidate.fingerprint)) {
+        return undefined;
+      }
+      tried.add(candidate.fingerprint);
+      try {
+        const head = await this.client.headObject(bucket, key, { sseCustomerKey: candidate.key, signal });
+        // RGW accepts SSE-C headers on a plaintext object; only an echoed, matching MD5 proves the key.
+        if (head.encryption.type === 'sse-c' && head.encryption.keyMd5 !== candidate.fingerprint) {
+          return undefined;
+        }
+        if (head.encryption.type === 'sse-c') {
+          this.memo.set(bucket, key, candidate.fingerprint);
+          return { head, key: candidate.key };
+        }
+        return { head };
+      } catch (err) {
+        if (isKeyFailure(err)) {
+          return undefined;
+        }
+        throw err;
+      }
+    };
+
+    if (remembered) {
+      const k = await this.keys.byFingerprint(remembered);
+      const hit = k && (await tryKey({ fingerprint: remembered, key: k }));
+      if (hit) {
+        return hit;
+      }
+    }
+    try {
+      return { head: await this.client.headObject(bucket, key, { signal }) };
+    } catch (err) {
+      if ((err as { code?: unknown })?.code !== 'KeyMissing') {
+        throw err;
+      }
+    }
+    const ordered: CandidateKey[] = [];
+    const def = this.defaults();
+    if (def.type === 'sse-c') {
+      const k = await this.keys.byFingerprint(def.keyFingerprint);
+      if (k) {
+        ordered.push({ fingerprint: def.keyFingerprint, key: k });
+      }
+    }
+    ordered.push(...(await this.keys.candidates()));
+    for (const candidate of ordered) {
+      const hit = await tryKey(candidate);
+      if (hit) {
+        return hit;
+      }
+    }
+    throw new NoKeyOpensObjectError(bucket, key, tried.size);
+  }
+
+  /** Reads a whole object (for the editor), with the key that opens it. */
+  async read(bucket: string, key: string, opened?: OpenedHead, signal?: AbortSignal): Promise<{ data: Uint8Array; head: ObjectHead; opened: OpenedHead }> {
+    const o = opened ?? (await this.open(bucket, key, signal));
+    const res = await this.client.getObject(bucket, key, { sseCustomerKey: o.key, signal });
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of res.body) {
+      chunks.push(chunk);
+      total += chunk.length;
+    }
+    const data = Buffer.concat(chunks, total);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), head: res.head, opened: o };
+  }
+
+  /** The encryption a new object gets from the connection's default. */
+  async encryptionForNew(): Promise<EncryptionSpec> {
+    const def = this.defaults();
+    switch (def.type) {
+      case 'none':
+        return { type: 'none' };
+      case 'kms':
+        return def.kmsKeyId ? { type: 'kms', keyId: def.kmsKeyId } : { type: 'kms' };
+      case 'sse-c': {
+        const k = await this.keys.byFingerprint(def.keyFingerprint);
+        if (!k) {
+          throw new MissingDefaultKeyError(def.keyFingerprint);
+        }
+        return { type: 'sse-c', key: k };
+      }
+    }
+  }
+
+  /** The encryption a rewrite of an existing object must carry to keep it exactly as it was. */
+  encryptionToKeep(existing: ObjectEncryption, key: Uint8Array | undefined): EncryptionSpec {
+    switch (existing.type) {
+      case 'none':
+        return { type: 'none' };
+      case 'service':
+        return { type: 'service' };
+      case 'kms':
+        return {
+          type: 'kms',
+          ...(existing.keyId ? { keyId: existing.keyId } : {}),
+          ...(existing.dataAlgorithm === 'SM4' ? { dataAlgorithm: 'SM4' as const } : {}),
+        };
+      case 'sse-c':
+        if (!key || fingerprintOf(key) !== existing.keyMd5) {
+          // Never fall back to another encryption: refusing is the only safe answer.
+          throw new Error('internal: SSE-C object without its key reached a write');
+        }
+        return { type: 'sse-c', key };
+    }
+  }
+
+  /**
+   * Writes an object keeping its current encryption (or the connection default for a new one).
+   * `expectedEtag` makes the save conditional when the transport supports it.
+   */
+  async write(
+    bucket: string,
+    key: string,
+    data: Uint8Array,
+    opts: { existing?: OpenedHead; contentType?: string; signal?: AbortSignal; ifMatch?: string; ifNoneMatch?: string },
+  ): Promise<PutResult> {
+    const encryption = opts.existing
+      ? this.encryptionToKeep(opts.existing.head.encryption, opts.existing.key)
+      : await this.encryptionForNew();
+    const res = await this.client.putObject(bucket, key, data, {
+      encryption,
+      contentType: opts.contentType ?? opts.existing?.head.contentType,
+      metadata: opts.existing?.head.metadata,
+      signal: opts.signal,
+      ifMatch: opts.ifMatch,
+      ifNoneMatch: opts.ifNoneMatch,
+    });
+    if (encryption.type === 'sse-c') {
+      this.memo.set(bucket, key, fingerprintOf(encryption.key));
+    }
+    return res;
+  }
+}

@@ -1,0 +1,76 @@
+// Pure SSE-C key handling: parsing what people paste, and naming keys by their fingerprint.
+import { createHash, randomBytes } from 'node:crypto';
+
+export const SSE_C_KEY_BYTES = 32;
+
+export class KeyFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyFormatError';
+  }
+}
+
+/** The key's identity: base64(MD5(raw key)), exactly what servers echo as `...-customer-key-MD5`. */
+export function fingerprintOf(key: Uint8Array): string {
+  return createHash('md5').update(key).digest('base64');
+}
+
+/** A short, readable form of a fingerprint for labels and messages (never the key itself). */
+export function shortFingerprint(fingerprint: string): string {
+  return fingerprint.replace(/=+$/, '').slice(0, 8);
+}
+
+export function generateKey(): Uint8Array {
+  return new Uint8Array(randomBytes(SSE_C_KEY_BYTES));
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/**
+ * Accepts a 32-byte key written as hex (64 digits, optional `0x`), base64 (padded or not, standard or URL
+ * alphabet), or the raw 32 bytes of a key file. Whitespace around and inside the text (line breaks from
+ * copying) is ignored. Anything else is refused with a reason that never repeats the input.
+ */
+export function parseKey(input: string | Uint8Array): Uint8Array {
+  if (typeof input !== 'string') {
+    if (input.length === SSE_C_KEY_BYTES) {
+      return new Uint8Array(input);
+    }
+    return parseKey(Buffer.from(input).toString('utf8'));
+  }
+  const text = input.replace(/\s+/g, '');
+  if (text.length === 0) {
+    throw new KeyFormatError('The key is empty. Paste a 32-byte key as base64 (44 characters) or hex (64 digits).');
+  }
+  const hex = text.startsWith('0x') || text.startsWith('0X') ? text.slice(2) : text;
+  if (HEX.test(hex) && hex.length % 2 === 0 && hex.length === SSE_C_KEY_BYTES * 2) {
+    return new Uint8Array(Buffer.from(hex, 'hex'));
+  }
+  if (BASE64.test(text) || BASE64URL.test(text)) {
+    const normalized = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+    if (normalized.length % 4 === 1) {
+      throw new KeyFormatError('The key is not valid base64 (its length is impossible for base64).');
+    }
+    const bytes = Buffer.from(normalized, 'base64');
+    if (bytes.length === SSE_C_KEY_BYTES) {
+      return new Uint8Array(bytes);
+    }
+    if (HEX.test(hex) && hex.length % 2 === 0) {
+      throw new KeyFormatError(
+        `The key is ${hex.length / 2} bytes as hex; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES} bytes (64 hex digits).`,
+      );
+    }
+    throw new KeyFormatError(
+      `The key decodes to ${bytes.length} bytes; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES} bytes.`,
+    );
+  }
+  throw new KeyFormatError(
+    'The key is neither base64 nor hex. Paste a 32-byte key as base64 (44 characters) or hex (64 digits).',
+  );
+}
+
+export function keyToBase64(key: Uint8Array): string {
+  return Buffer.from(key).toString('base64');
+}
