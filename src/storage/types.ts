@@ -78,6 +78,8 @@ export interface ObjectHead {
   metadata: Record<string, string>;
   /** OBS appendable objects / RGW append */
   nextAppendPosition?: number;
+  /** Present on versioned buckets. */
+  versionId?: string;
 }
 
 export interface RequestOptions {
@@ -104,6 +106,11 @@ export interface WriteOptions extends RequestOptions {
 export interface PutResult {
   etag: string;
   encryption: ObjectEncryption;
+  versionId?: string;
+}
+
+export interface DeleteOptions extends RequestOptions {
+  versionId?: string;
 }
 
 export interface GetResult {

@@ -1,0 +1,90 @@
+// Single-object operations: HEAD, GET, PUT, DELETE.
+
+import { md5Base64, header, Transport } from '../transport';
+import { encryptionHeaders, parseEncryption, sseCustomerHeaders } from '../sse';
+import { StorageError } from '../errors';
+import { parseObjectHead } from './head';
+import { DeleteOptions, GetResult, ObjectHead, PutResult, ReadOptions, WriteOptions } from '../types';
+import { Dialect } from '../dialect';
+
+function readHeaders(t: Transport, opts?: ReadOptions): Record<string, string> {
+  const h: Record<string, string> = opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {};
+  if (opts?.range) {
+    const { start, end } = opts.range;
+    h.range = `bytes=${start}-${end === undefined ? '' : end}`;
+  }
+  return h;
+}
+
+export async function headObject(t: Transport, bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead> {
+  const res = await t.send({
+    operation: 'headObject', method: 'HEAD', bucket, key,
+    headers: opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {},
+    signal: opts?.signal,
+  });
+  return parseObjectHead(res.headers);
+}
+
+export async function getObject(t: Transport, bucket: string, key: string, opts?: ReadOptions): Promise<GetResult> {
+  const res = await t.send({
+    operation: 'getObject', method: 'GET', bucket, key, headers: readHeaders(t, opts), signal: opts?.signal, stream: true,
+  });
+  if (!res.stream) {
+    throw new StorageError({ code: 'Unknown', operation: 'getObject', bucket, key, message: 'getObject: no response body' });
+  }
+  return { head: parseObjectHead(res.headers), body: res.stream };
+}
+
+/** Headers describing the object written: content type, user metadata, encryption. */
+export function objectWriteHeaders(dialect: Dialect, opts?: WriteOptions): Record<string, string> {
+  const h: Record<string, string> = { ...encryptionHeaders(opts?.encryption, dialect) };
+  if (opts?.contentType) {
+    h['content-type'] = opts.contentType;
+  }
+  for (const [name, value] of Object.entries(opts?.metadata ?? {})) {
+    h[dialect.metadataPrefix + name.toLowerCase()] = value;
+  }
+  return h;
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^(W\/)?"(.*)"$/, '$2');
+}
+
+export async function putObject(t: Transport, bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
+  const base = objectWriteHeaders(t.dialect, opts);
+  base['content-md5'] = md5Base64(body);
+  if (opts?.ifNoneMatch) {
+    base['if-none-match'] = opts.ifNoneMatch;
+  }
+  const send = (ifMatch?: string): ReturnType<Transport['send']> =>
+    t.send({
+      operation: 'putObject', method: 'PUT', bucket, key, body, signal: opts?.signal,
+      headers: ifMatch === undefined ? base : { ...base, 'if-match': ifMatch },
+    });
+  let res;
+  try {
+    res = await send(opts?.ifMatch);
+  } catch (e) {
+    // RGW compares If-Match against the unquoted ETag, so a quoted (RFC 7232) value fails even when it matches.
+    // Retrying unquoted is still conditional: a real mismatch fails again.
+    const quoted = opts?.ifMatch !== undefined && unquote(opts.ifMatch) !== opts.ifMatch;
+    if (!(e instanceof StorageError && e.code === 'PreconditionFailed' && quoted)) {
+      throw e;
+    }
+    res = await send(unquote(opts?.ifMatch ?? ''));
+  }
+  const out: PutResult = { etag: header(res.headers, 'etag') ?? '', encryption: parseEncryption(res.headers) };
+  const version = header(res.headers, 'x-amz-version-id') ?? header(res.headers, 'x-obs-version-id');
+  if (version) {
+    out.versionId = version;
+  }
+  return out;
+}
+
+export async function deleteObject(t: Transport, bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
+  await t.send({
+    operation: 'deleteObject', method: 'DELETE', bucket, key, signal: opts?.signal,
+    query: opts?.versionId ? [['versionId', opts.versionId]] : [],
+  });
+}

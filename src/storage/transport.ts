@@ -1,0 +1,319 @@
+// HTTP for one connection: its own undici Agent, signing per attempt, retries, redirects, clock skew, redaction,
+// and the rule that SSE keys never travel over plain http.
+
+import { rootCertificates } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { Readable } from 'node:stream';
+import { Agent, Dispatcher } from 'undici';
+import { Dialect } from './dialect';
+import { encodeKey, buildQuery, parseQuery, QueryParams } from './encode';
+import { ErrorContext, StorageError, errorFromException, errorFromResponse } from './errors';
+import { carriesSecretOrKms } from './sse';
+import { signObs } from './signing/obs';
+import { sha256Hex, signV4, UNSIGNED_PAYLOAD } from './signing/sigv4';
+import { parseErrorXml } from './xml';
+import { Addressing, ConnectionConfig } from './types';
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface TransportRequest {
+  operation: string;
+  method: string;
+  bucket?: string;
+  key?: string;
+  query?: QueryParams;
+  headers?: Record<string, string>;
+  /** A Uint8Array is replayable (retried); a stream is sent once with UNSIGNED-PAYLOAD and needs content-length. */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+  signal?: AbortSignal;
+  /** Hand the body back as a stream instead of buffering it (GET object). */
+  stream?: boolean;
+  /** Skip signing (the OBS `HEAD /?apiversion` probe). */
+  unsigned?: boolean;
+  /** Statuses that count as success in addition to 2xx (e.g. 404 for "absent is fine"). */
+  acceptStatus?: number[];
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** Buffered body (empty for HEAD or when streamed). */
+  body: Buffer;
+  stream?: AsyncIterable<Uint8Array> & { cancel(): void };
+}
+
+interface Target {
+  origin: string;
+  /** Encoded path as sent. */
+  path: string;
+  query: QueryParams;
+}
+
+/** Headers whose values must never reach a log or an error. */
+const SECRET_HEADER = /^(authorization|x-(amz|obs)-security-token|x-(amz|obs)-(copy-source-)?server-side-encryption-customer-key)$/i;
+
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    out[k] = SECRET_HEADER.test(k) ? '[redacted]' : v;
+  }
+  return out;
+}
+
+export function header(h: ResponseHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const RETRY_STATUS = new Set([500, 502, 503, 504, 429]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+const MAX_ERROR_BODY = 64 * 1024;
+
+function isLocalOrIp(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return isIP(bare) !== 0 || bare === 'localhost';
+}
+
+function rfc1123(d: Date): string {
+  return d.toUTCString();
+}
+
+export class Transport {
+  private readonly endpoint: URL;
+  private readonly agent: Agent;
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+  private clockOffsetMs = 0;
+  /** Set after the first 2xx to a signed request: the credentials are known to work. */
+  credentialsConfirmed = false;
+
+  constructor(private readonly cfg: ConnectionConfig, public dialect: Dialect) {
+    this.endpoint = new URL(cfg.endpoint);
+    if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
+      throw new StorageError({ code: 'InvalidArgument', operation: 'connect', message: `unsupported endpoint scheme ${this.endpoint.protocol}` });
+    }
+    this.maxAttempts = Math.max(1, cfg.maxAttempts ?? 3);
+    this.now = cfg.now ?? (() => new Date());
+    this.agent = new Agent({
+      connections: 16,
+      keepAliveTimeout: 30_000,
+      headersTimeout: cfg.headersTimeoutMs ?? 60_000,
+      bodyTimeout: cfg.bodyTimeoutMs ?? 60_000,
+      connect: {
+        timeout: cfg.connectTimeoutMs ?? 10_000,
+        ...(cfg.caCertificate ? { ca: [...rootCertificates, cfg.caCertificate] } : {}),
+      },
+    });
+  }
+
+  get isHttps(): boolean {
+    return this.endpoint.protocol === 'https:';
+  }
+
+  get clockOffset(): number {
+    return this.clockOffsetMs;
+  }
+
+  /** Path-style for IP/localhost endpoints and for `auto` on S3; virtual-hosted otherwise. */
+  usesPathStyle(bucket: string): boolean {
+    const setting: Addressing = this.cfg.addressing ?? 'auto';
+    if (isLocalOrIp(this.endpoint.hostname) || bucket.includes('.') && this.isHttps && setting === 'auto') {
+      return true;
+    }
+    if (setting === 'auto') {
+      return this.dialect.autoAddressing === 'path';
+    }
+    return setting === 'path';
+  }
+
+  private target(req: TransportRequest): Target {
+    const base = this.endpoint.pathname.replace(/\/+$/, '');
+    const keyPath = req.key !== undefined ? encodeKey(req.key) : '';
+    if (req.bucket === undefined) {
+      return { origin: this.endpoint.origin, path: `${base}/`, query: req.query ?? [] };
+    }
+    if (this.usesPathStyle(req.bucket)) {
+      const path = req.key !== undefined ? `${base}/${req.bucket}/${keyPath}` : `${base}/${req.bucket}`;
+      return { origin: this.endpoint.origin, path, query: req.query ?? [] };
+    }
+    const origin = `${this.endpoint.protocol}//${req.bucket}.${this.endpoint.host}`;
+    return { origin, path: `${base}/${keyPath}`, query: req.query ?? [] };
+  }
+
+  private sign(req: TransportRequest, t: Target, headers: Record<string, string>, payloadHash: string): Record<string, string> {
+    const date = new Date(this.now().getTime() + this.clockOffsetMs);
+    const creds = this.cfg.credentials;
+    const host = new URL(t.origin).host;
+    if (this.dialect.signer === 'sigv4') {
+      const signed = signV4(
+        { method: req.method, path: t.path, query: t.query, headers: { ...headers, host } },
+        {
+          accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken,
+          region: this.cfg.region ?? 'us-east-1', date, payloadHash,
+        },
+      );
+      return { ...headers, ...signed.headers, host };
+    }
+    const h: Record<string, string> = { ...headers, 'x-obs-date': rfc1123(date) };
+    if (creds.sessionToken) {
+      h[this.dialect.securityTokenHeader] = creds.sessionToken;
+    }
+    const signed = signObs(
+      {
+        method: req.method, bucket: req.bucket,
+        encodedKey: req.key !== undefined ? encodeKey(req.key) : undefined,
+        query: t.query, headers: h,
+      },
+      { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, headerPrefix: this.dialect.prefix, scheme: 'OBS' },
+    );
+    return { ...h, authorization: signed.authorization, host };
+  }
+
+  private context(req: TransportRequest): ErrorContext {
+    const sent = carriesSecretOrKms(req.headers ?? {});
+    return {
+      operation: req.operation, method: req.method, bucket: req.bucket, key: req.key,
+      sentSseCustomerKey: sent.sseC, sentKmsKeyId: sent.kmsKeyId, credentialsConfirmed: this.credentialsConfirmed,
+    };
+  }
+
+  private log(req: TransportRequest, status: number | string, started: number, headers?: ResponseHeaders): void {
+    if (!this.cfg.log) {
+      return;
+    }
+    const rid = headers ? header(headers, 'x-amz-request-id') ?? header(headers, 'x-obs-request-id') ?? '-' : '-';
+    const where = req.bucket === undefined ? '/' : req.key === undefined ? req.bucket : `${req.bucket}/${req.key}`;
+    this.cfg.log(`${req.method} ${where} ${req.operation} ${status} ${Date.now() - started}ms ${rid}`);
+  }
+
+  /** Sends a request; resolves on success (2xx / acceptStatus), throws StorageError otherwise. */
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    const ctx = this.context(req);
+    const sensitive = carriesSecretOrKms(req.headers ?? {});
+    if (!this.isHttps && (sensitive.sseC || sensitive.kms) && !this.cfg.allowInsecureSse) {
+      throw new StorageError({
+        code: 'InsecureSse', operation: req.operation, bucket: req.bucket, key: req.key,
+        message: `${req.operation} refused: SSE-C keys and SSE-KMS requests are only sent over https (the connection does not allow insecure SSE)`,
+      });
+    }
+    const replayable = req.body === undefined || req.body instanceof Uint8Array;
+    const baseHeaders: Record<string, string> = { ...(req.headers ?? {}) };
+    let payloadHash = UNSIGNED_PAYLOAD;
+    if (req.body instanceof Uint8Array) {
+      payloadHash = sha256Hex(req.body);
+    } else if (req.body === undefined) {
+      payloadHash = sha256Hex('');
+    }
+    let target = this.target(req);
+    let attempt = 0;
+    let redirects = 0;
+    let skewRetried = false;
+    for (;;) {
+      attempt++;
+      req.signal?.throwIfAborted?.();
+      const started = Date.now();
+      const headers = req.unsigned ? { ...baseHeaders, host: new URL(target.origin).host } : this.sign(req, target, baseHeaders, payloadHash);
+      const qs = buildQuery(target.query);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.agent.request({
+          origin: target.origin,
+          path: qs ? `${target.path}?${qs}` : target.path,
+          method: req.method as 'GET',
+          headers,
+          body: req.body === undefined ? undefined
+            : req.body instanceof Uint8Array ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)
+              : Readable.from(req.body),
+          signal: req.signal,
+        });
+      } catch (e) {
+        const err = errorFromException(e, ctx);
+        this.log(req, err.code, started);
+        if (err.code === 'Aborted' || !replayable || attempt >= this.maxAttempts) {
+          throw err;
+        }
+        await this.backoff(attempt, req.signal);
+        continue;
+      }
+      const status = res.statusCode;
+      const resHeaders = res.headers as ResponseHeaders;
+      this.log(req, status, started, resHeaders);
+      const ok = (status >= 200 && status < 300) || (req.acceptStatus?.includes(status) ?? false);
+      if (ok) {
+        if (!req.unsigned && status < 300) {
+          this.credentialsConfirmed = true;
+        }
+        if (req.stream && req.method !== 'HEAD') {
+          const body = res.body;
+          const stream = Object.assign(body as unknown as AsyncIterable<Uint8Array>, { cancel: () => { body.destroy(); } });
+          return { status, headers: resHeaders, body: Buffer.alloc(0), stream };
+        }
+        return { status, headers: resHeaders, body: Buffer.from(await res.body.arrayBuffer()) };
+      }
+      const text = await readErrorBody(res.body);
+      const location = header(resHeaders, 'location');
+      if (REDIRECT_STATUS.has(status) && location && redirects < MAX_REDIRECTS) {
+        redirects++;
+        attempt--;
+        const url = new URL(location, target.origin);
+        target = { origin: url.origin, path: url.pathname, query: parseQuery(url.search.replace(/^\?/, '')) };
+        continue;
+      }
+      const serverCode = parseErrorXml(text)?.code;
+      if (serverCode === 'RequestTimeTooSkewed' && !skewRetried && replayable) {
+        const serverDate = header(resHeaders, 'date');
+        const serverTime = serverDate ? Date.parse(serverDate) : NaN;
+        if (!Number.isNaN(serverTime)) {
+          skewRetried = true;
+          attempt--;
+          this.clockOffsetMs = serverTime - this.now().getTime();
+          continue;
+        }
+      }
+      const retryable = RETRY_STATUS.has(status) || serverCode === 'SlowDown';
+      if (retryable && replayable && attempt < this.maxAttempts) {
+        await this.backoff(attempt, req.signal);
+        continue;
+      }
+      throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.credentialsConfirmed });
+    }
+  }
+
+  private async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    const cap = Math.min(5_000, 100 * 2 ** (attempt - 1));
+    const ms = Math.floor(cap / 2 + Math.random() * (cap / 2));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new StorageError({ code: 'Aborted', operation: 'retry', message: 'cancelled while waiting to retry' }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readErrorBody(body: AsyncIterable<Uint8Array> & { destroy?(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < MAX_ERROR_BODY) {
+      chunks.push(Buffer.from(chunk));
+      size += chunk.length;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function md5Base64(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('base64');
+}
