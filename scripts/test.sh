@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, starts the local RGW, builds, runs unit and integration tests, stops
+# what it started, and ends with one line "N passed, N failed". Needs no stdin.
+set -uo pipefail
+exec </dev/null
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+START=$(date +%s)
+log() { printf '[test] %s\n' "$*" >&2; }
+mkdir -p test-results
+
+fail_setup() {
+  log "setup failed: $*"
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+# 1. Everything installable: npm packages, Debian packages, the pinned VS Code rig tools.
+bash scripts/setup.sh || fail_setup "scripts/setup.sh"
+
+# 2. The real object store on loopback; stopped whatever happens next.
+RGW_NAME=${OBS_TEST_RGW_NAME:-test}
+bash test/server/start.sh --name "$RGW_NAME" || fail_setup "RGW did not start"
+trap 'bash test/server/stop.sh --name "$RGW_NAME" >/dev/null 2>&1 || true' EXIT
+# shellcheck disable=SC1090
+source ".state/rgw-$RGW_NAME/env.sh"
+
+# 3. Build: the bundle the extension host loads, and the compiled tests (tsc also type-checks everything).
+rm -rf out
+node esbuild.js || fail_setup "esbuild"
+npx --no-install tsc -p tsconfig.test.json || fail_setup "TypeScript compile"
+
+passed=0
+failed=0
+
+# 4. Lint: the layering rules are checks like any other.
+if npx --no-install eslint src test; then passed=$((passed + 1)); log "lint ok"; else failed=$((failed + 1)); log "lint FAILED"; fi
+
+# 5. Unit tests (node's test runner, pure code).
+mapfile -t unit < <(find out/test/unit -name '*.test.js' | sort)
+node --test --test-reporter=tap "${unit[@]}" > test-results/unit.tap 2>&1
+unit_rc=$?
+grep -E '^(not ok|# (tests|pass|fail|skipped))' test-results/unit.tap | grep -v '^# Subtest' >&2 || true
+[ $unit_rc -ne 0 ] && grep -B2 -A25 '^\s*not ok' test-results/unit.tap | head -150 >&2
+up=$(grep -E '^# pass ' test-results/unit.tap | tail -1 | awk '{print $3}')
+uf=$(grep -E '^# fail ' test-results/unit.tap | tail -1 | awk '{print $3}')
+passed=$((passed + ${up:-0})); failed=$((failed + ${uf:-1}))
+[ $unit_rc -ne 0 ] && [ "${uf:-0}" -eq 0 ] && failed=$((failed + 1))
+log "unit: ${up:-0} passed, ${uf:-?} failed"
+
+# 6. Integration tests inside a real VS Code extension host, against the RGW above.
+rm -f test-results/integration.json
+node out/test/integration/runTests.js
+int_rc=$?
+if [ -f test-results/integration.json ]; then
+  ip=$(node -p "require('./test-results/integration.json').passed")
+  if_=$(node -p "require('./test-results/integration.json').failed")
+else
+  ip=0; if_=1
+fi
+[ $int_rc -ne 0 ] && [ "$if_" -eq 0 ] && if_=1
+passed=$((passed + ip)); failed=$((failed + if_))
+log "integration: $ip passed, $if_ failed (exit $int_rc)"
+
+log "total time $(( $(date +%s) - START ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
