@@ -32,36 +32,32 @@ rgw_live_pid() {
   fi
 }
 
-# Stops every daemon of the instance in DIR: TERM, wait up to RGW_STOP_TIMEOUT seconds, then KILL.
-# Reverse start order so radosgw leaves before the cluster it talks to.
+# Stops every daemon of the instance in DIR, one at a time in reverse start order: radosgw, then the OSD while the
+# monitor can still acknowledge its "mark me down" (TERM-ing all at once costs the OSD a 5 s mon timeout), then the
+# monitor. Each gets TERM and RGW_STOP_TIMEOUT seconds (default 10), then KILL.
 rgw_stop_daemons() {
   local dir=$1 daemon pid i
-  local -a pids=()
   for ((i = ${#RGW_DAEMONS[@]} - 1; i >= 0; i--)); do
     daemon=${RGW_DAEMONS[i]}
     pid=$(rgw_live_pid "$dir" "$daemon")
-    if [[ -n "$pid" ]]; then
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-  done
-  ((${#pids[@]} > 0)) || return 0
-  local deadline=$((SECONDS + ${RGW_STOP_TIMEOUT:-15}))
-  while ((SECONDS < deadline)); do
-    local alive=0
-    for pid in "${pids[@]}"; do
-      if kill -0 "$pid" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]; then
-        alive=1
+    [[ -n "$pid" ]] || continue
+    kill -TERM "$pid" 2>/dev/null || continue
+    local deadline=$((SECONDS + ${RGW_STOP_TIMEOUT:-10}))
+    while rgw_running "$pid"; do
+      if ((SECONDS >= deadline)); then
+        rgw_log "$daemon (pid $pid) did not stop after TERM; sending KILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 0.3
+        break
       fi
+      sleep 0.05
     done
-    ((alive)) || return 0
-    sleep 0.2
   done
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      rgw_log "pid $pid did not stop after TERM; sending KILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  sleep 0.3
+}
+
+# True while PID exists and is not a zombie waiting to be reaped (our daemons are reparented to init).
+rgw_running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z ]]
 }
