@@ -1,0 +1,258 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { StorageClient } from '../../../src/storage/client';
+import { StorageError } from '../../../src/storage/errors';
+import { ConnectionConfig } from '../../../src/storage/types';
+
+const SECRET = 'SECRETsecretSECRETsecret0123456789abcdef';
+const TOKEN = 'TOKENtokenTOKENtoken';
+const KEY = new Uint8Array(32).fill(0xab);
+const KEY_B64 = Buffer.from(KEY).toString('base64');
+
+interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+type Handler = (req: Seen, res: http.ServerResponse, n: number) => void;
+
+async function withServer(handler: Handler, fn: (endpoint: string, seen: Seen[]) => Promise<void>): Promise<void> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      seen.push(s);
+      handler(s, res, seen.length);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    await fn(`http://127.0.0.1:${port}`, seen);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+function config(endpoint: string, extra: Partial<ConnectionConfig> = {}): ConnectionConfig {
+  return { endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: SECRET, sessionToken: TOKEN }, ...extra };
+}
+
+function assertNoSecrets(e: unknown): void {
+  const err = e as Error;
+  for (const text of [JSON.stringify(err), err.stack ?? '', err.message, String(err)]) {
+    for (const secret of [SECRET, TOKEN, KEY_B64]) {
+      assert.ok(!text.includes(secret), `secret leaked into ${text.slice(0, 80)}`);
+    }
+  }
+}
+
+const xmlError = (code: string): string => `<Error><Code>${code}</Code><Message></Message><RequestId>rq</RequestId></Error>`;
+
+test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) before anything is sent', async () => {
+  await withServer((_r, res) => res.end(), async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await assert.rejects(client.getObject('b', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
+        assertNoSecrets(e);
+        return e instanceof StorageError && e.code === 'InsecureSse';
+      });
+      await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'testkey-1' } }),
+        (e: unknown) => e instanceof StorageError && e.code === 'InsecureSse');
+      assert.equal(seen.length, 0);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('allowInsecureSse lets SSE-C through over http and the key headers arrive intact', async () => {
+  await withServer((_r, res) => { res.setHeader('etag', '"e"'); res.end(); }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
+    try {
+      await client.putObject('b', 'dir/a b', new Uint8Array([1, 2, 3]), { encryption: { type: 'sse-c', key: KEY } });
+      assert.equal(seen[0].url, '/b/dir/a%20b');
+      assert.equal(seen[0].headers['x-amz-server-side-encryption-customer-key'], KEY_B64);
+      assert.equal(seen[0].headers['content-md5'], 'Uonfc331cyb83SJZevsfrA==');
+      assert.match(String(seen[0].headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKID\//);
+      assert.equal(seen[0].headers['x-amz-security-token'], TOKEN);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('errors from the server and the request log never contain credentials, tokens or SSE-C keys', async () => {
+  const lines: string[] = [];
+  await withServer((_r, res) => { res.statusCode = 400; res.end(); }, async (endpoint) => {
+    const client = new StorageClient(config(endpoint, { allowInsecureSse: true, log: (l) => lines.push(l) }));
+    try {
+      await assert.rejects(client.headObject('b', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
+        assertNoSecrets(e);
+        return e instanceof StorageError && e.code === 'KeyWrong';
+      });
+    } finally {
+      await client.dispose();
+    }
+  });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /^HEAD b\/k headObject 400 \d+ms/);
+  assert.ok(!lines.join('\n').includes(SECRET) && !lines.join('\n').includes(KEY_B64));
+});
+
+test('503 and SlowDown are retried and re-signed with a fresh date; 4xx is not retried', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  await withServer((_r, res, n) => {
+    if (n < 3) {
+      res.statusCode = 503;
+      res.end(xmlError('SlowDown'));
+      return;
+    }
+    res.end('<ListAllMyBucketsResult><Buckets><Bucket><Name>x</Name></Bucket></Buckets></ListAllMyBucketsResult>');
+  }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint, { now: () => new Date(now += 1000) }));
+    try {
+      const buckets = await client.listBuckets();
+      assert.deepEqual(buckets.map((b) => b.name), ['x']);
+      assert.equal(seen.length, 3);
+      assert.notEqual(seen[0].headers['x-amz-date'], seen[2].headers['x-amz-date']);
+    } finally {
+      await client.dispose();
+    }
+  });
+  await withServer((_r, res) => { res.statusCode = 404; res.end(xmlError('NoSuchBucket')); }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await assert.rejects(client.listObjects('b', {}), (e: unknown) => e instanceof StorageError && e.code === 'NoSuchBucket');
+      assert.equal(seen.length, 1);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('persistent 5xx gives up after maxAttempts with a ServerError', async () => {
+  await withServer((_r, res) => { res.statusCode = 500; res.end(xmlError('InternalError')); }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint, { maxAttempts: 2 }));
+    try {
+      await assert.rejects(client.deleteObject('b', 'k'), (e: unknown) => e instanceof StorageError && e.code === 'ServerError');
+      assert.equal(seen.length, 2);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('RequestTimeTooSkewed: the clock offset is taken from the server Date and the request retried once', async () => {
+  const serverNow = new Date('2026-06-01T12:00:00Z');
+  await withServer((req, res) => {
+    if (req.headers['x-amz-date'] !== '20260601T120000Z' && !String(req.headers['x-amz-date']).startsWith('20260601T1200')) {
+      res.statusCode = 403;
+      res.setHeader('date', serverNow.toUTCString());
+      res.end(xmlError('RequestTimeTooSkewed'));
+      return;
+    }
+    res.end();
+  }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint, { now: () => new Date('2026-06-01T11:00:00Z') }));
+    try {
+      await client.deleteObject('b', 'k');
+      assert.equal(seen.length, 2);
+      assert.equal(seen[1].headers['x-amz-date'], '20260601T120000Z');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('a 307 with Location is followed and re-signed for the new host', async () => {
+  await withServer((req, res) => {
+    if (!req.url.startsWith('/moved')) {
+      res.statusCode = 307;
+      res.setHeader('location', `http://localhost:${(req.headers.host ?? '').split(':')[1]}/moved/k?x=1`);
+      res.end();
+      return;
+    }
+    res.end();
+  }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await client.deleteObject('b', 'k');
+      assert.equal(seen.length, 2);
+      assert.match(String(seen[1].headers.host), /^localhost:/);
+      assert.notEqual(seen[0].headers.authorization, seen[1].headers.authorization);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('an aborted signal rejects with Aborted', async () => {
+  await withServer(() => { /* never answers */ }, async (endpoint) => {
+    const client = new StorageClient(config(endpoint));
+    const ac = new AbortController();
+    try {
+      const p = client.headObject('b', 'k', { signal: ac.signal });
+      setTimeout(() => ac.abort(), 50);
+      await assert.rejects(p, (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('If-Match: a quoted ETag refused with 412 is retried once unquoted (RGW compares unquoted)', async () => {
+  await withServer((req, res) => {
+    res.statusCode = req.headers['if-match'] === 'abc' ? 200 : 412;
+    res.end(res.statusCode === 412 ? xmlError('PreconditionFailed') : '');
+  }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"abc"' });
+      assert.deepEqual(seen.map((s) => s.headers['if-match']), ['"abc"', 'abc']);
+      await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"zzz"' }),
+        (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('getObject streams the body and reports the total size of a ranged answer', async () => {
+  await withServer((_r, res) => {
+    res.statusCode = 206;
+    res.setHeader('content-range', 'bytes 0-3/10');
+    res.setHeader('etag', '"e1"');
+    res.setHeader('x-amz-meta-color', 'red');
+    res.end('abcd');
+  }, async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      const r = await client.getObject('b', 'k', { range: { start: 0, end: 3 } });
+      const chunks: Buffer[] = [];
+      for await (const c of r.body) {
+        chunks.push(Buffer.from(c));
+      }
+      assert.equal(Buffer.concat(chunks).toString(), 'abcd');
+      assert.equal(r.head.size, 10);
+      assert.equal(r.head.etag, '"e1"');
+      assert.deepEqual(r.head.metadata, { color: 'red' });
+      assert.equal(seen[0].headers.range, 'bytes=0-3');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+test('listObjects on S3 sends list-type=2 and encoding-type=url, and passes the continuation token back', async () => {
+  await withServer((_r, res) => res.end('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'), async (endpoint, seen) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await client.listObjects('b', { prefix: 'a b/', delimiter: '/', maxKeys: 5000, continuation: 'tok/1' });
+      assert.equal(seen[0].url, '/b?list-type=2&encoding-type=url&prefix=a%20b%2F&delimiter=%2F&max-keys=1000&continuation-token=tok%2F1');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
