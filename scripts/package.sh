@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm run package`: a production bundle and an installable .vsix holding only the bundle, the manifest,
+# media and README (see .vscodeignore).
+set -euo pipefail
+exec </dev/null
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+rm -rf dist
+node esbuild.js --production
+npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license -o "encrypted-buckets-$(node -p 'require("./package.json").version').vsix"
