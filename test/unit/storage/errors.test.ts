@@ -7,25 +7,25 @@ const HEAD: ErrorContext = { operation: 'headObject', method: 'HEAD', bucket: 'b
 const xml = (code: string, message = ''): string =>
   `<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>tx9</RequestId></Error>`;
 
-test('SSE-C read without a key: RGW 400 InvalidArgument and AWS 400 InvalidRequest both map to KeyMissing', () => {
+void test('SSE-C read without a key: RGW 400 InvalidArgument and AWS 400 InvalidRequest both map to KeyMissing', () => {
   assert.equal(errorFromResponse({ status: 400, headers: {}, body: xml('InvalidArgument') }, GET).code, 'KeyMissing');
   assert.equal(errorFromResponse({ status: 400, headers: {}, body: xml('InvalidRequest') }, GET).code, 'KeyMissing');
   assert.equal(errorFromResponse({ status: 400, headers: {} }, HEAD).code, 'KeyMissing');
 });
 
-test('SSE-C read with a wrong key: RGW 400 (HEAD without body) and AWS 403 AccessDenied map to KeyWrong', () => {
+void test('SSE-C read with a wrong key: RGW 400 (HEAD without body) and AWS 403 AccessDenied map to KeyWrong', () => {
   const withKey = { ...GET, sentSseCustomerKey: true };
   assert.equal(errorFromResponse({ status: 400, headers: {}, body: xml('InvalidArgument', 'MD5 did not match') }, withKey).code, 'KeyWrong');
   assert.equal(errorFromResponse({ status: 403, headers: {}, body: xml('AccessDenied') }, withKey).code, 'KeyWrong');
   assert.equal(errorFromResponse({ status: 400, headers: {} }, { ...HEAD, sentSseCustomerKey: true }).code, 'KeyWrong');
 });
 
-test('a 400 InvalidArgument on a write is not an SSE-C key problem', () => {
+void test('a 400 InvalidArgument on a write is not an SSE-C key problem', () => {
   const e = errorFromResponse({ status: 400, headers: {}, body: xml('InvalidArgument') }, { operation: 'putObject', method: 'PUT', bucket: 'b', key: 'k' });
   assert.equal(e.code, 'InvalidArgument');
 });
 
-test('InvalidAccessKeyId is KmsKeyUnknown only with a KMS key id AND confirmed credentials, else BadCredentials', () => {
+void test('InvalidAccessKeyId is KmsKeyUnknown only with a KMS key id AND confirmed credentials, else BadCredentials', () => {
   const put: ErrorContext = { operation: 'putObject', method: 'PUT', bucket: 'b', key: 'k', sentKmsKeyId: true };
   const body = xml('InvalidAccessKeyId');
   assert.equal(errorFromResponse({ status: 403, headers: {}, body }, { ...put, credentialsConfirmed: true }).code, 'KmsKeyUnknown');
@@ -34,7 +34,7 @@ test('InvalidAccessKeyId is KmsKeyUnknown only with a KMS key id AND confirmed c
   assert.equal(errorFromResponse({ status: 403, headers: {}, body: xml('SignatureDoesNotMatch') }, put).code, 'BadCredentials');
 });
 
-test('empty server message: the message is built from code, status, operation, bucket and key', () => {
+void test('empty server message: the message is built from code, status, operation, bucket and key', () => {
   const e = errorFromResponse({ status: 404, headers: { 'x-amz-request-id': 'rid' }, body: xml('NoSuchKey') }, { ...GET, sentSseCustomerKey: false });
   assert.equal(e.code, 'NoSuchKey');
   assert.match(e.message, /getObject/);
@@ -44,7 +44,7 @@ test('empty server message: the message is built from code, status, operation, b
   assert.equal(e.requestId, 'tx9');
 });
 
-test('HEAD errors come from x-obs-error-code / -message headers, with request id, id-2 and indicator', () => {
+void test('HEAD errors come from x-obs-error-code / -message headers, with request id, id-2 and indicator', () => {
   const e = errorFromResponse({
     status: 404,
     headers: { 'x-obs-error-code': 'NoSuchBucket', 'x-obs-error-message': 'The specified bucket does not exist',
@@ -55,7 +55,7 @@ test('HEAD errors come from x-obs-error-code / -message headers, with request id
   assert.deepEqual([e.requestId, e.hostId, e.indicator], ['R1', 'H2', 'IND']);
 });
 
-test('other mappings: 412, 501 NotImplemented, RequestTimeTooSkewed, SlowDown, 409 append position', () => {
+void test('other mappings: 412, 501 NotImplemented, RequestTimeTooSkewed, SlowDown, 409 append position', () => {
   const put: ErrorContext = { operation: 'putObject', method: 'PUT', bucket: 'b', key: 'k' };
   assert.equal(errorFromResponse({ status: 412, headers: {}, body: xml('PreconditionFailed') }, put).code, 'PreconditionFailed');
   assert.equal(errorFromResponse({ status: 412, headers: {} }, put).code, 'PreconditionFailed');
@@ -65,14 +65,14 @@ test('other mappings: 412, 501 NotImplemented, RequestTimeTooSkewed, SlowDown, 4
   assert.equal(errorFromResponse({ status: 409, headers: {}, body: xml('PositionNotEqualToLength') }, put).code, 'Conflict');
 });
 
-test('exceptions: abort -> Aborted, undici timeouts -> Timeout, others -> Network', () => {
+void test('exceptions: abort -> Aborted, undici timeouts -> Timeout, others -> Network', () => {
   const abort = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
   assert.equal(errorFromException(abort, GET).code, 'Aborted');
   assert.equal(errorFromException(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), GET).code, 'Timeout');
   assert.equal(errorFromException(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), GET).code, 'Network');
 });
 
-test('StorageError.toJSON carries code, status, ids and context; it is a plain Error subclass', () => {
+void test('StorageError.toJSON carries code, status, ids and context; it is a plain Error subclass', () => {
   const e = errorFromResponse({ status: 404, headers: {}, body: xml('NoSuchKey') }, GET);
   assert.ok(e instanceof Error && e instanceof StorageError);
   const json = JSON.parse(JSON.stringify(e)) as Record<string, unknown>;

@@ -50,7 +50,7 @@ function assertNoSecrets(e: unknown): void {
 
 const xmlError = (code: string): string => `<Error><Code>${code}</Code><Message></Message><RequestId>rq</RequestId></Error>`;
 
-test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) before anything is sent', async () => {
+void test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) before anything is sent', async () => {
   await withServer((_r, res) => res.end(), async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
@@ -67,7 +67,7 @@ test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) before a
   });
 });
 
-test('allowInsecureSse lets SSE-C through over http and the key headers arrive intact', async () => {
+void test('allowInsecureSse lets SSE-C through over http and the key headers arrive intact', async () => {
   await withServer((_r, res) => { res.setHeader('etag', '"e"'); res.end(); }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
     try {
@@ -83,7 +83,7 @@ test('allowInsecureSse lets SSE-C through over http and the key headers arrive i
   });
 });
 
-test('errors from the server and the request log never contain credentials, tokens or SSE-C keys', async () => {
+void test('errors from the server and the request log never contain credentials, tokens or SSE-C keys', async () => {
   const lines: string[] = [];
   await withServer((_r, res) => { res.statusCode = 400; res.end(); }, async (endpoint) => {
     const client = new StorageClient(config(endpoint, { allowInsecureSse: true, log: (l) => lines.push(l) }));
@@ -101,7 +101,7 @@ test('errors from the server and the request log never contain credentials, toke
   assert.ok(!lines.join('\n').includes(SECRET) && !lines.join('\n').includes(KEY_B64));
 });
 
-test('503 and SlowDown are retried and re-signed with a fresh date; 4xx is not retried', async () => {
+void test('503 and SlowDown are retried and re-signed with a fresh date; 4xx is not retried', async () => {
   let now = Date.parse('2026-01-01T00:00:00Z');
   await withServer((_r, res, n) => {
     if (n < 3) {
@@ -132,7 +132,7 @@ test('503 and SlowDown are retried and re-signed with a fresh date; 4xx is not r
   });
 });
 
-test('persistent 5xx gives up after maxAttempts with a ServerError', async () => {
+void test('persistent 5xx gives up after maxAttempts with a ServerError', async () => {
   await withServer((_r, res) => { res.statusCode = 500; res.end(xmlError('InternalError')); }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { maxAttempts: 2 }));
     try {
@@ -144,7 +144,7 @@ test('persistent 5xx gives up after maxAttempts with a ServerError', async () =>
   });
 });
 
-test('RequestTimeTooSkewed: the clock offset is taken from the server Date and the request retried once', async () => {
+void test('RequestTimeTooSkewed: the clock offset is taken from the server Date and the request retried once', async () => {
   const serverNow = new Date('2026-06-01T12:00:00Z');
   await withServer((req, res) => {
     if (req.headers['x-amz-date'] !== '20260601T120000Z' && !String(req.headers['x-amz-date']).startsWith('20260601T1200')) {
@@ -166,7 +166,7 @@ test('RequestTimeTooSkewed: the clock offset is taken from the server Date and t
   });
 });
 
-test('a 307 with Location is followed and re-signed for the new host', async () => {
+void test('a 307 with Location is followed and re-signed for the new host', async () => {
   await withServer((req, res) => {
     if (!req.url.startsWith('/moved')) {
       res.statusCode = 307;
@@ -188,7 +188,7 @@ test('a 307 with Location is followed and re-signed for the new host', async () 
   });
 });
 
-test('an aborted signal rejects with Aborted', async () => {
+void test('an aborted signal rejects with Aborted', async () => {
   await withServer(() => { /* never answers */ }, async (endpoint) => {
     const client = new StorageClient(config(endpoint));
     const ac = new AbortController();
@@ -202,7 +202,7 @@ test('an aborted signal rejects with Aborted', async () => {
   });
 });
 
-test('If-Match: a quoted ETag refused with 412 is retried once unquoted (RGW compares unquoted)', async () => {
+void test('If-Match: a quoted ETag refused with 412 is retried once unquoted (RGW compares unquoted)', async () => {
   await withServer((req, res) => {
     res.statusCode = req.headers['if-match'] === 'abc' ? 200 : 412;
     res.end(res.statusCode === 412 ? xmlError('PreconditionFailed') : '');
@@ -219,7 +219,7 @@ test('If-Match: a quoted ETag refused with 412 is retried once unquoted (RGW com
   });
 });
 
-test('getObject streams the body and reports the total size of a ranged answer', async () => {
+void test('getObject streams the body and reports the total size of a ranged answer', async () => {
   await withServer((_r, res) => {
     res.statusCode = 206;
     res.setHeader('content-range', 'bytes 0-3/10');
@@ -245,7 +245,7 @@ test('getObject streams the body and reports the total size of a ranged answer',
   });
 });
 
-test('listObjects on S3 sends list-type=2 and encoding-type=url, and passes the continuation token back', async () => {
+void test('listObjects on S3 sends list-type=2 and encoding-type=url, and passes the continuation token back', async () => {
   await withServer((_r, res) => res.end('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'), async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {

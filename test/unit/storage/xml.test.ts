@@ -12,7 +12,7 @@ const V2_ENCODED = `<?xml version="1.0" encoding="UTF-8"?>
   <CommonPrefixes><Prefix>dir/sub+dir%2F</Prefix></CommonPrefixes>
 </ListBucketResult>`;
 
-test('parseListObjects v2: decodes url-encoded keys and prefixes, keeps ETag text, reads the token', () => {
+void test('parseListObjects v2: decodes url-encoded keys and prefixes, keeps ETag text, reads the token', () => {
   const page = parseListObjects(V2_ENCODED);
   assert.equal(page.objects.length, 1);
   const o = page.objects[0];
@@ -26,7 +26,7 @@ test('parseListObjects v2: decodes url-encoded keys and prefixes, keeps ETag tex
   assert.equal(page.nextContinuation, 'dir/b c');
 });
 
-test('parseListObjects: a single Contents / CommonPrefixes element is still a list; no coercion of numeric-looking keys', () => {
+void test('parseListObjects: a single Contents / CommonPrefixes element is still a list; no coercion of numeric-looking keys', () => {
   const page = parseListObjects('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>0123</Key><Size>1</Size><ETag>1e5</ETag></Contents></ListBucketResult>');
   assert.equal(page.objects[0].key, '0123');
   assert.equal(page.objects[0].etag, '1e5');
@@ -34,12 +34,12 @@ test('parseListObjects: a single Contents / CommonPrefixes element is still a li
   assert.equal(page.nextContinuation, undefined);
 });
 
-test('parseListObjects: keys keep leading/trailing spaces and decode XML character references', () => {
+void test('parseListObjects: keys keep leading/trailing spaces and decode XML character references', () => {
   const page = parseListObjects('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key> a&amp;b&#13; </Key><Size>1</Size></Contents></ListBucketResult>');
   assert.equal(page.objects[0].key, ' a&b\r ');
 });
 
-test('parseListObjects v1: NextMarker is decoded; truncated without NextMarker falls back to the greatest key or prefix', () => {
+void test('parseListObjects v1: NextMarker is decoded; truncated without NextMarker falls back to the greatest key or prefix', () => {
   const withMarker = parseListObjects(`<ListBucketResult><Marker></Marker><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>
     <NextMarker>x+y</NextMarker><Contents><Key>a</Key><Size>1</Size></Contents></ListBucketResult>`);
   assert.equal(withMarker.nextContinuation, 'x y');
@@ -48,12 +48,12 @@ test('parseListObjects v1: NextMarker is decoded; truncated without NextMarker f
   assert.equal(noMarker.nextContinuation, 'b/');
 });
 
-test('parseListObjects v2: truncated without a token continues with start-after the last key', () => {
+void test('parseListObjects v2: truncated without a token continues with start-after the last key', () => {
   const page = parseListObjects('<ListBucketResult><KeyCount>1</KeyCount><IsTruncated>true</IsTruncated><Contents><Key>k9</Key><Size>1</Size></Contents></ListBucketResult>');
   assert.equal(page.nextContinuation, START_AFTER_MARK + 'k9');
 });
 
-test('parseListBuckets reads names, creation dates and OBS locations', () => {
+void test('parseListBuckets reads names, creation dates and OBS locations', () => {
   const buckets = parseListBuckets(`<ListAllMyBucketsResult xmlns="http://obs.example/doc/2015-06-30/"><Owner><ID>o</ID></Owner><Buckets>
     <Bucket><Name>b1</Name><CreationDate>2026-01-02T03:04:05.000Z</CreationDate><Location>cn-north-4</Location></Bucket>
   </Buckets></ListAllMyBucketsResult>`);
@@ -61,7 +61,7 @@ test('parseListBuckets reads names, creation dates and OBS locations', () => {
   assert.deepEqual(parseListBuckets('<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>'), []);
 });
 
-test('parseErrorXml reads code, message, resource, request id, host id; empty Message is undefined', () => {
+void test('parseErrorXml reads code, message, resource, request id, host id; empty Message is undefined', () => {
   const e = parseErrorXml('<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message></Message><Resource>/b/k</Resource><RequestId>tx1</RequestId><HostId>h2</HostId></Error>');
   assert.deepEqual(e, { code: 'NoSuchKey', message: undefined, resource: '/b/k', requestId: 'tx1', hostId: 'h2' });
   assert.equal(parseErrorXml('not xml at all <'), undefined);
