@@ -1,5 +1,5 @@
 // Side-effect import: makes `require('vscode')` resolve to the fake for the rest of the test process.
-import Module = require('node:module');
+import Module from 'node:module';
 
 const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const original = mod._resolveFilename;
