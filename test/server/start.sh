@@ -80,6 +80,7 @@ missing_commands() {
   done
 }
 missing=$(missing_commands)
+missing=${missing% }
 if [[ -n "$missing" ]]; then
   if ((EUID != 0)); then
     echo "missing commands: $missing" >&2
@@ -87,11 +88,13 @@ if [[ -n "$missing" ]]; then
     exit 1
   fi
   rgw_log "installing Ceph packages (missing: $missing)"
-  if ! "${APT_INSTALL[@]}"; then
-    apt-get update
-    "${APT_INSTALL[@]}"
+  # apt's chatter goes to stderr: stdout carries only the final summary.
+  if ! "${APT_INSTALL[@]}" >&2; then
+    apt-get update >&2
+    "${APT_INSTALL[@]}" >&2
   fi
   missing=$(missing_commands)
+  missing=${missing% }
   [[ -z "$missing" ]] || { echo "still missing after install: $missing" >&2; exit 1; }
 fi
 for c in flock timeout; do
@@ -152,9 +155,9 @@ EOF
 
 # ---------------------------------------------------------------- one start at a time per name
 mkdir -p "$RGW_STATE_DIR"
-exec 9>"$RGW_STATE_DIR/rgw-$NAME.lock"
+exec 9>"$RGW_STATE_DIR/.rgw-$NAME.lock"
 if ! flock -w 600 9; then
-  echo "another start/stop of '$NAME' holds $RGW_STATE_DIR/rgw-$NAME.lock" >&2
+  echo "another start/stop of '$NAME' holds $RGW_STATE_DIR/.rgw-$NAME.lock" >&2
   exit 1
 fi
 

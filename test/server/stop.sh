@@ -27,8 +27,8 @@ if [[ ! -d "$DIR" ]]; then
 fi
 
 # Wait for a start of the same name to finish (or fail) instead of tearing it down mid-way.
-exec 9>"$RGW_STATE_DIR/rgw-$NAME.lock"
-flock -w 600 9 || { echo "could not take $RGW_STATE_DIR/rgw-$NAME.lock" >&2; exit 1; }
+exec 9>"$RGW_STATE_DIR/.rgw-$NAME.lock"
+flock -w 600 9 || { echo "could not take $RGW_STATE_DIR/.rgw-$NAME.lock" >&2; exit 1; }
 
 rgw_stop_daemons "$DIR"
 for d in "${RGW_DAEMONS[@]}"; do
