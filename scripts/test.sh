@@ -48,7 +48,21 @@ passed=$((passed + ${up:-0})); failed=$((failed + ${uf:-1}))
 [ $unit_rc -ne 0 ] && [ "${uf:-0}" -eq 0 ] && failed=$((failed + 1))
 log "unit: ${up:-0} passed, ${uf:-?} failed"
 
-# 6. Integration tests inside a real VS Code extension host, against the RGW above.
+# 6. Storage-core integration tests: node's test runner against the same RGW (no VS Code involved).
+mapfile -t storage < <(find out/test/storage -name '*.test.js' 2>/dev/null | sort)
+if [ ${#storage[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 --test-reporter=tap "${storage[@]}" > test-results/storage.tap 2>&1
+  st_rc=$?
+  grep -E '^(not ok|# (pass|fail|skipped))' test-results/storage.tap >&2 || true
+  [ $st_rc -ne 0 ] && grep -B2 -A25 '^\s*not ok' test-results/storage.tap | head -150 >&2
+  sp=$(grep -E '^# pass ' test-results/storage.tap | tail -1 | awk '{print $3}')
+  sf=$(grep -E '^# fail ' test-results/storage.tap | tail -1 | awk '{print $3}')
+  passed=$((passed + ${sp:-0})); failed=$((failed + ${sf:-1}))
+  [ $st_rc -ne 0 ] && [ "${sf:-0}" -eq 0 ] && failed=$((failed + 1))
+  log "storage integration: ${sp:-0} passed, ${sf:-?} failed"
+fi
+
+# 7. Integration tests inside a real VS Code extension host, against the RGW above.
 rm -f test-results/integration.json
 node out/test/integration/runTests.js
 int_rc=$?
