@@ -273,8 +273,7 @@ export function errorFromResponse(res: ErrorResponse, ctx: ErrorContext): Storag
   const serverMessage = parsed?.message ?? headerEither(res.headers, 'error-message');
   const code = classify(res.status, serverCode, ctx);
   const what = FRIENDLY[code];
-  const label = serverCode ?? `HTTP ${res.status}`;
-  let message = `${ctx.operation} failed${where(ctx)}: ${res.status} ${label}`;
+  let message = `${ctx.operation} failed${where(ctx)}: HTTP ${res.status}${serverCode ? ` ${serverCode}` : ''}`;
   if (serverMessage) {
     message += ` - ${serverMessage}`;
   }

@@ -277,7 +277,24 @@ export class Transport {
         await this.backoff(attempt, req.signal);
         continue;
       }
+      if (serverCode === 'InvalidAccessKeyId' && ctx.sentKmsKeyId && !this.credentialsConfirmed) {
+        // RGW reports an unknown KMS key id as InvalidAccessKeyId: find out whether the credentials themselves work.
+        await this.probeCredentials(req.bucket, req.signal);
+      }
       throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.credentialsConfirmed });
+    }
+  }
+
+  /** A cheap signed read; any answer other than a credential error proves the credentials are accepted. */
+  private async probeCredentials(bucket: string | undefined, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.send(bucket === undefined
+        ? { operation: 'probeCredentials', method: 'GET', signal }
+        : { operation: 'probeCredentials', method: 'GET', bucket, query: [['location', '']], signal });
+    } catch (e) {
+      if (e instanceof StorageError && e.code !== 'BadCredentials' && e.status !== undefined) {
+        this.credentialsConfirmed = true;
+      }
     }
   }
 

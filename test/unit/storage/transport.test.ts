@@ -256,3 +256,26 @@ void test('listObjects on S3 sends list-type=2 and encoding-type=url, and passes
     }
   });
 });
+
+void test('unknown KMS key id (RGW 403 InvalidAccessKeyId): a signed probe decides KmsKeyUnknown vs BadCredentials', async () => {
+  for (const credsWork of [true, false]) {
+    await withServer((req, res) => {
+      const isProbe = req.method === 'GET' && req.url.includes('location');
+      if (isProbe && credsWork) {
+        res.end('<LocationConstraint/>');
+        return;
+      }
+      res.statusCode = 403;
+      res.end(xmlError('InvalidAccessKeyId'));
+    }, async (endpoint, seen) => {
+      const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
+      try {
+        await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'nope' } }),
+          (e: unknown) => e instanceof StorageError && e.code === (credsWork ? 'KmsKeyUnknown' : 'BadCredentials'));
+        assert.equal(seen.length, 2);
+      } finally {
+        await client.dispose();
+      }
+    });
+  }
+});
