@@ -1,51 +1,166 @@
 // The storage client: one method per wire operation. The work is done in client/*.ts over one Transport.
 
 import { DIALECTS } from './dialect';
+import { StorageError } from './errors';
 import { Transport } from './transport';
+import * as append from './client/append';
+import * as bucketConfig from './client/bucket-config';
 import * as buckets from './client/buckets';
+import * as copy from './client/copy';
+import { detectDialect } from './client/detect';
+import * as multipart from './client/multipart';
 import * as objects from './client/objects';
+import * as reads from './client/objects-read';
 import {
-  BucketInfo, ConnectionConfig, DeleteOptions, GetResult, ListOptions, ListPage, ObjectHead, PutResult, ReadOptions,
-  RequestOptions, WriteOptions,
+  AppendResult, BucketEncryption, BucketHead, BucketInfo, CompletedPart, ConnectionConfig, CopyOptions, CopyResult,
+  CopySource, Credentials, DeleteObjectsResult, DeleteOptions, DialectName, GetResult, ListBucketsOptions, ListOptions,
+  ListPage, ListPartsResult, ListUploadsOptions, ListUploadsResult, MultipartUploadInit, ObjectHead, PartCopyOptions,
+  PartWriteOptions, PutResult, ReadOptions, RequestOptions, WriteOptions,
 } from './types';
+
+export type { CompleteOptions } from './client/multipart';
 
 export class StorageClient {
   private readonly transport: Transport;
+  private dialectReady: Promise<void> | undefined;
   private disposed = false;
 
   constructor(readonly config: ConnectionConfig) {
-    // `auto` resolves to S3 until the OBS probe runs (see resolveDialect).
+    // `auto` starts as S3 and is settled by a probe before the first real request.
     const dialect = config.dialect === 'obs' ? DIALECTS.obs : DIALECTS.s3;
     this.transport = new Transport(config, dialect);
+    if (config.dialect !== 'auto') {
+      this.dialectReady = Promise.resolve();
+    }
   }
 
-  /** The dialect in use. */
-  get dialect(): 's3' | 'obs' {
+  /** The dialect in use (for `auto`, S3 until `resolveDialect` has run). */
+  get dialect(): DialectName {
     return this.transport.dialect.name;
   }
 
-  listBuckets(opts?: RequestOptions): Promise<BucketInfo[]> {
-    return buckets.listBuckets(this.transport, opts);
+  /** Settles `auto` with the OBS probe (once per endpoint); a failed probe is retried on the next call. */
+  async resolveDialect(signal?: AbortSignal): Promise<DialectName> {
+    if (!this.dialectReady) {
+      const p = detectDialect(this.transport, signal).then((name) => {
+        this.transport.dialect = DIALECTS[name];
+      });
+      this.dialectReady = p.catch((e: unknown) => {
+        this.dialectReady = undefined;
+        throw e;
+      });
+    }
+    await this.dialectReady;
+    return this.dialect;
   }
 
-  listObjects(bucket: string, opts: ListOptions): Promise<ListPage> {
-    return buckets.listObjects(this.transport, bucket, opts);
+  /** Replace the credentials (e.g. refreshed temporary credentials with a session token). */
+  updateCredentials(credentials: Credentials): void {
+    this.transport.setCredentials(credentials);
   }
 
-  headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead> {
-    return objects.headObject(this.transport, bucket, key, opts);
+  private async t(signal?: AbortSignal): Promise<Transport> {
+    if (this.disposed) {
+      throw new StorageError({ code: 'Aborted', operation: 'request', message: 'the storage client has been disposed' });
+    }
+    await this.resolveDialect(signal);
+    return this.transport;
   }
 
-  getObject(bucket: string, key: string, opts?: ReadOptions): Promise<GetResult> {
-    return objects.getObject(this.transport, bucket, key, opts);
+  // ---- service and buckets ----
+
+  async listBuckets(opts?: ListBucketsOptions): Promise<BucketInfo[]> {
+    return buckets.listBuckets(await this.t(opts?.signal), opts);
   }
 
-  putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
-    return objects.putObject(this.transport, bucket, key, body, opts);
+  async headBucket(bucket: string, opts?: RequestOptions): Promise<BucketHead> {
+    return buckets.headBucket(await this.t(opts?.signal), bucket, opts);
   }
 
-  deleteObject(bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
-    return objects.deleteObject(this.transport, bucket, key, opts);
+  async getBucketLocation(bucket: string, opts?: RequestOptions): Promise<string> {
+    return buckets.getBucketLocation(await this.t(opts?.signal), bucket, opts);
+  }
+
+  /** The bucket's default encryption; `undefined` when it has none. */
+  async getBucketEncryption(bucket: string, opts?: RequestOptions): Promise<BucketEncryption | undefined> {
+    return bucketConfig.getBucketEncryption(await this.t(opts?.signal), bucket, opts);
+  }
+
+  /** One page: v2 (`list-type=2`) on S3, v1 markers on OBS; `encoding-type=url` always. */
+  async listObjects(bucket: string, opts: ListOptions): Promise<ListPage> {
+    return buckets.listObjects(await this.t(opts.signal), bucket, opts);
+  }
+
+  // ---- objects ----
+
+  async headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead> {
+    return reads.headObject(await this.t(opts?.signal), bucket, key, opts);
+  }
+
+  async getObject(bucket: string, key: string, opts?: ReadOptions): Promise<GetResult> {
+    return reads.getObject(await this.t(opts?.signal), bucket, key, opts);
+  }
+
+  /** Always sends Content-MD5; throws `NotEncrypted` if encryption was requested but the object was stored without. */
+  async putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
+    return objects.putObject(await this.t(opts?.signal), bucket, key, body, opts);
+  }
+
+  async appendObject(bucket: string, key: string, position: number, body: Uint8Array, opts?: WriteOptions): Promise<AppendResult> {
+    return append.appendObject(await this.t(opts?.signal), bucket, key, position, body, opts);
+  }
+
+  /** Server-side copy; a 200 without an ETag is a failure; the target's encryption is verified. */
+  async copyObject(source: CopySource, bucket: string, key: string, opts?: CopyOptions): Promise<CopyResult> {
+    return copy.copyObject(await this.t(opts?.signal), source, bucket, key, opts);
+  }
+
+  async deleteObject(bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
+    return objects.deleteObject(await this.t(opts?.signal), bucket, key, opts);
+  }
+
+  /** Batches of at most 1000 keys, each with Content-MD5. */
+  async deleteObjects(bucket: string, keys: Array<string | { key: string; versionId?: string }>, opts?: RequestOptions): Promise<DeleteObjectsResult> {
+    return bucketConfig.deleteObjects(await this.t(opts?.signal), bucket, keys, opts);
+  }
+
+  // ---- multipart ----
+
+  async initiateMultipartUpload(bucket: string, key: string, opts?: WriteOptions): Promise<MultipartUploadInit> {
+    return multipart.initiateMultipartUpload(await this.t(opts?.signal), bucket, key, opts);
+  }
+
+  async uploadPart(
+    bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array | AsyncIterable<Uint8Array>,
+    opts?: PartWriteOptions & { contentLength?: number },
+  ): Promise<CompletedPart> {
+    return multipart.uploadPart(await this.t(opts?.signal), bucket, key, uploadId, partNumber, body, opts);
+  }
+
+  async uploadPartCopy(
+    bucket: string, key: string, uploadId: string, partNumber: number, source: CopySource, opts?: PartCopyOptions,
+  ): Promise<CompletedPart> {
+    return multipart.uploadPartCopy(await this.t(opts?.signal), bucket, key, uploadId, partNumber, source, opts);
+  }
+
+  async completeMultipartUpload(
+    bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: multipart.CompleteOptions,
+  ): Promise<{ etag: string }> {
+    return multipart.completeMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, parts, opts);
+  }
+
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string, opts?: RequestOptions): Promise<void> {
+    return multipart.abortMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, opts);
+  }
+
+  async listParts(
+    bucket: string, key: string, uploadId: string, opts?: RequestOptions & { partNumberMarker?: number; maxParts?: number },
+  ): Promise<ListPartsResult> {
+    return multipart.listParts(await this.t(opts?.signal), bucket, key, uploadId, opts);
+  }
+
+  async listMultipartUploads(bucket: string, opts?: ListUploadsOptions): Promise<ListUploadsResult> {
+    return multipart.listMultipartUploads(await this.t(opts?.signal), bucket, opts);
   }
 
   async dispose(): Promise<void> {

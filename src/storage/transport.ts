@@ -13,7 +13,7 @@ import { carriesSecretOrKms } from './sse';
 import { signObs } from './signing/obs';
 import { sha256Hex, signV4, UNSIGNED_PAYLOAD } from './signing/sigv4';
 import { parseErrorXml } from './xml';
-import { Addressing, ConnectionConfig } from './types';
+import { Addressing, ConnectionConfig, Credentials } from './types';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -33,6 +33,10 @@ export interface TransportRequest {
   unsigned?: boolean;
   /** Statuses that count as success in addition to 2xx (e.g. 404 for "absent is fine"). */
   acceptStatus?: number[];
+  /** Resolve with any HTTP answer (probes). */
+  acceptAnyStatus?: boolean;
+  /** Never resend, even when the body is replayable (CompleteMultipartUpload: check state before repeating). */
+  noRetry?: boolean;
 }
 
 export interface TransportResponse {
@@ -88,8 +92,10 @@ export class Transport {
   private clockOffsetMs = 0;
   /** Set after the first 2xx to a signed request: the credentials are known to work. */
   credentialsConfirmed = false;
+  private credentials: Credentials;
 
   constructor(private readonly cfg: ConnectionConfig, public dialect: Dialect) {
+    this.credentials = { ...cfg.credentials };
     this.endpoint = new URL(cfg.endpoint);
     if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
       throw new StorageError({ code: 'InvalidArgument', operation: 'connect', message: `unsupported endpoint scheme ${this.endpoint.protocol}` });
@@ -106,6 +112,16 @@ export class Transport {
         ...(cfg.caCertificate ? { ca: [...rootCertificates, cfg.caCertificate] } : {}),
       },
     });
+  }
+
+  /** Swap in fresh (e.g. temporary STS) credentials; later requests sign with them. */
+  setCredentials(credentials: Credentials): void {
+    this.credentials = { ...credentials };
+    this.credentialsConfirmed = false;
+  }
+
+  get endpointUrl(): URL {
+    return new URL(this.endpoint.href);
   }
 
   get isHttps(): boolean {
@@ -144,7 +160,7 @@ export class Transport {
 
   private sign(req: TransportRequest, t: Target, headers: Record<string, string>, payloadHash: string): Record<string, string> {
     const date = new Date(this.now().getTime() + this.clockOffsetMs);
-    const creds = this.cfg.credentials;
+    const creds = this.credentials;
     const host = new URL(t.origin).host;
     if (this.dialect.signer === 'sigv4') {
       const signed = signV4(
@@ -198,7 +214,7 @@ export class Transport {
         message: `${req.operation} refused: SSE-C keys and SSE-KMS requests are only sent over https (the connection does not allow insecure SSE)`,
       });
     }
-    const replayable = req.body === undefined || req.body instanceof Uint8Array;
+    const replayable = !req.noRetry && (req.body === undefined || req.body instanceof Uint8Array);
     const baseHeaders: Record<string, string> = { ...(req.headers ?? {}) };
     let payloadHash = UNSIGNED_PAYLOAD;
     if (req.body instanceof Uint8Array) {
@@ -240,7 +256,7 @@ export class Transport {
       const status = res.statusCode;
       const resHeaders = res.headers as ResponseHeaders;
       this.log(req, status, started, resHeaders);
-      const ok = (status >= 200 && status < 300) || (req.acceptStatus?.includes(status) ?? false);
+      const ok = (status >= 200 && status < 300) || req.acceptAnyStatus === true || (req.acceptStatus?.includes(status) ?? false);
       if (ok) {
         if (!req.unsigned && status < 300) {
           this.credentialsConfirmed = true;

@@ -125,3 +125,117 @@ export interface ListOptions extends RequestOptions {
   maxKeys?: number;
   continuation?: string;
 }
+
+// ---- Full operation set (issue 3) ----
+
+export interface AppendResult {
+  /** ETag of the appended chunk only (OBS) or of the object (RGW); opaque either way. */
+  etag: string;
+  /** Position to pass to the next append. */
+  nextPosition: number;
+  encryption: ObjectEncryption;
+}
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** SSE-C key of the source object (sent as the copy-source-...-customer-* headers). */
+  sseCustomerKey?: Uint8Array;
+}
+
+export interface CopyOptions extends RequestOptions {
+  /** Encryption of the target (SSE-C key, KMS key, service, none). */
+  encryption?: EncryptionSpec;
+  /** COPY keeps the source's metadata and content type; REPLACE uses contentType/metadata below. Default COPY. */
+  metadataDirective?: 'COPY' | 'REPLACE';
+  contentType?: string;
+  metadata?: Record<string, string>;
+  /** Copy only if the source still has this ETag. */
+  sourceIfMatch?: string;
+}
+
+export interface CopyResult {
+  etag: string;
+  lastModified?: Date;
+  encryption: ObjectEncryption;
+  versionId?: string;
+}
+
+export interface MultipartUploadInit {
+  uploadId: string;
+  encryption: ObjectEncryption;
+}
+
+export interface PartWriteOptions extends RequestOptions {
+  /** SSE-C key of the upload (every part must carry it). */
+  sseCustomerKey?: Uint8Array;
+}
+
+export interface PartCopyOptions extends PartWriteOptions {
+  /** Inclusive byte range of the source. */
+  range?: { start: number; end: number };
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface PartInfo extends CompletedPart {
+  size: number;
+  lastModified?: Date;
+}
+
+export interface ListPartsResult {
+  parts: PartInfo[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+export interface MultipartUploadInfo {
+  key: string;
+  uploadId: string;
+  initiated?: Date;
+}
+
+export interface ListUploadsResult {
+  uploads: MultipartUploadInfo[];
+  prefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+export interface ListUploadsOptions extends RequestOptions {
+  prefix?: string;
+  delimiter?: string;
+  maxUploads?: number;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+}
+
+export interface DeleteObjectsResult {
+  deleted: Array<{ key: string; versionId?: string }>;
+  errors: Array<{ key: string; versionId?: string; code: string; message?: string }>;
+}
+
+export interface BucketHead {
+  /** Region from x-amz-bucket-region / x-obs-bucket-location when the server sends it. */
+  region?: string;
+  /** OBS parallel file system bucket. */
+  fileInterface?: boolean;
+}
+
+/** A bucket's default encryption; `undefined` from getBucketEncryption when the bucket has none. */
+export interface BucketEncryption {
+  algorithm: 'kms' | 'service';
+  kmsKeyId?: string;
+  dataAlgorithm?: string;
+  projectId?: string;
+}
+
+export interface ListBucketsOptions extends RequestOptions {
+  /** Ask OBS to include each bucket's region (x-obs-location: true). */
+  withLocation?: boolean;
+}

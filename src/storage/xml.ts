@@ -169,3 +169,149 @@ export function parseListObjects(body: string): ListPage {
   }
   return page;
 }
+
+// ---- Results of the write / multipart / bucket operations ----
+
+function trimmed(v: unknown): string | undefined {
+  const t = text(v)?.trim();
+  return t === '' ? undefined : t;
+}
+
+/** CopyObjectResult / CopyPartResult. `etag` is undefined when the body has none (a failed copy answered 200). */
+export function parseCopyResult(body: string): { etag?: string; lastModified?: Date } {
+  let doc: Node;
+  try {
+    doc = parseXml(body);
+  } catch {
+    return {};
+  }
+  const r = root(doc, 'CopyObjectResult', 'CopyPartResult');
+  if (!r) {
+    return {};
+  }
+  return { etag: trimmed(r.ETag), lastModified: date(r.LastModified) };
+}
+
+export function parseInitiateMultipart(body: string): { uploadId?: string } {
+  const r = root(parseXml(body), 'InitiateMultipartUploadResult') ?? {};
+  return { uploadId: trimmed(r.UploadId) };
+}
+
+/** CompleteMultipartUploadResult; RGW answers an empty ETag. An `<Error>` root (200 with error) gives `error`. */
+export function parseCompleteMultipart(body: string): { etag?: string; error?: ParsedError } {
+  const doc = parseXml(body);
+  if ('Error' in doc) {
+    return { error: parseErrorXml(body) };
+  }
+  const r = root(doc, 'CompleteMultipartUploadResult') ?? {};
+  return { etag: trimmed(r.ETag) };
+}
+
+export function parseListParts(body: string): {
+  parts: Array<{ partNumber: number; etag: string; size: number; lastModified?: Date }>;
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+} {
+  const r = root(parseXml(body), 'ListPartsResult') ?? {};
+  const next = trimmed(r.NextPartNumberMarker);
+  return {
+    parts: arr(r.Part).map((p) => ({
+      partNumber: int(p.PartNumber), etag: text(p.ETag) ?? '', size: int(p.Size), lastModified: date(p.LastModified),
+    })),
+    isTruncated: bool(r.IsTruncated),
+    nextPartNumberMarker: next === undefined ? undefined : Number(next),
+  };
+}
+
+export function parseListMultipartUploads(body: string): {
+  uploads: Array<{ key: string; uploadId: string; initiated?: Date }>;
+  prefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+} {
+  const r = root(parseXml(body), 'ListMultipartUploadsResult') ?? {};
+  const encoded = (text(r.EncodingType) ?? '').trim().toLowerCase() === 'url';
+  const dec = (v: unknown): string => (encoded ? decodeListingValue(text(v) ?? '') : text(v) ?? '');
+  const nextKey = text(r.NextKeyMarker);
+  return {
+    uploads: arr(r.Upload).map((u) => ({ key: dec(u.Key), uploadId: text(u.UploadId) ?? '', initiated: date(u.Initiated) })),
+    prefixes: arr(r.CommonPrefixes).map((p) => dec(p.Prefix)),
+    isTruncated: bool(r.IsTruncated),
+    nextKeyMarker: nextKey ? dec(r.NextKeyMarker) : undefined,
+    nextUploadIdMarker: trimmed(r.NextUploadIdMarker),
+  };
+}
+
+export function parseDeleteResult(body: string): {
+  deleted: Array<{ key: string; versionId?: string }>;
+  errors: Array<{ key: string; versionId?: string; code: string; message?: string }>;
+} {
+  const r = root(parseXml(body), 'DeleteResult') ?? {};
+  const encoded = (text(r.EncodingType) ?? '').trim().toLowerCase() === 'url';
+  const dec = (v: unknown): string => (encoded ? decodeListingValue(text(v) ?? '') : text(v) ?? '');
+  return {
+    deleted: arr(r.Deleted).map((d) => {
+      const v = trimmed(d.VersionId);
+      return v === undefined ? { key: dec(d.Key) } : { key: dec(d.Key), versionId: v };
+    }),
+    errors: arr(r.Error).map((e) => {
+      const out: { key: string; versionId?: string; code: string; message?: string } = { key: dec(e.Key), code: trimmed(e.Code) ?? 'Unknown' };
+      const v = trimmed(e.VersionId);
+      if (v !== undefined) {
+        out.versionId = v;
+      }
+      const m = trimmed(e.Message);
+      if (m !== undefined) {
+        out.message = m;
+      }
+      return out;
+    }),
+  };
+}
+
+/** OBS `<Location>region</Location>`, AWS root `<LocationConstraint>` (empty = us-east-1), or the SDK-model nesting. */
+export function parseBucketLocation(body: string): string {
+  const doc = parseXml(body);
+  const direct = doc.Location ?? doc.LocationConstraint;
+  if (direct !== undefined) {
+    return trimmed(direct) ?? 'us-east-1';
+  }
+  const nested = obj(doc.CreateBucketConfiguration);
+  return trimmed(nested.LocationConstraint ?? nested.Location) ?? 'us-east-1';
+}
+
+export function parseBucketEncryption(body: string): {
+  algorithm?: string; kmsKeyId?: string; dataAlgorithm?: string; projectId?: string;
+} {
+  const r = root(parseXml(body), 'ServerSideEncryptionConfiguration') ?? {};
+  const rule = arr(r.Rule)[0] ?? {};
+  const d = obj(rule.ApplyServerSideEncryptionByDefault);
+  return {
+    algorithm: trimmed(d.SSEAlgorithm),
+    kmsKeyId: trimmed(d.KMSMasterKeyID),
+    dataAlgorithm: trimmed(d.KMSDataEncryption),
+    projectId: trimmed(d.ProjectID),
+  };
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+    // Control characters as character references (what AWS documents for keys such as `\r`).
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function buildCompleteMultipartXml(parts: Array<{ partNumber: number; etag: string }>): string {
+  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  return '<CompleteMultipartUpload>'
+    + sorted.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(p.etag)}</ETag></Part>`).join('')
+    + '</CompleteMultipartUpload>';
+}
+
+/** DeleteObjects body (at most 1000 objects; the caller batches). */
+export function buildDeleteXml(objects: Array<{ key: string; versionId?: string }>, quiet: boolean): string {
+  return '<?xml version="1.0" encoding="UTF-8"?><Delete>'
+    + (quiet ? '<Quiet>true</Quiet>' : '')
+    + objects.map((o) => `<Object><Key>${escapeXml(o.key)}</Key>${o.versionId ? `<VersionId>${escapeXml(o.versionId)}</VersionId>` : ''}</Object>`).join('')
+    + '</Delete>';
+}

@@ -1,13 +1,33 @@
 // Service and bucket level reads: ListBuckets, ListObjects.
 
-import { Transport } from '../transport';
+import { header, Transport } from '../transport';
 import { QueryParams } from '../encode';
-import { parseListBuckets, parseListObjects, START_AFTER_MARK } from '../xml';
-import { BucketInfo, ListOptions, ListPage, RequestOptions } from '../types';
+import { parseBucketLocation, parseListBuckets, parseListObjects, START_AFTER_MARK } from '../xml';
+import { BucketHead, BucketInfo, ListBucketsOptions, ListOptions, ListPage, RequestOptions } from '../types';
 
-export async function listBuckets(t: Transport, opts?: RequestOptions): Promise<BucketInfo[]> {
-  const res = await t.send({ operation: 'listBuckets', method: 'GET', signal: opts?.signal });
+/** ListBuckets. On OBS `withLocation` asks for each bucket's region (any regional endpoint lists all regions). */
+export async function listBuckets(t: Transport, opts?: ListBucketsOptions): Promise<BucketInfo[]> {
+  const headers: Record<string, string> = opts?.withLocation && t.dialect.name === 'obs' ? { 'x-obs-location': 'true' } : {};
+  const res = await t.send({ operation: 'listBuckets', method: 'GET', headers, signal: opts?.signal });
   return parseListBuckets(res.body.toString('utf8'));
+}
+
+export async function getBucketLocation(t: Transport, bucket: string, opts?: RequestOptions): Promise<string> {
+  const res = await t.send({ operation: 'getBucketLocation', method: 'GET', bucket, query: [['location', '']], signal: opts?.signal });
+  return parseBucketLocation(res.body.toString('utf8'));
+}
+
+export async function headBucket(t: Transport, bucket: string, opts?: RequestOptions): Promise<BucketHead> {
+  const res = await t.send({ operation: 'headBucket', method: 'HEAD', bucket, signal: opts?.signal });
+  const out: BucketHead = {};
+  const region = header(res.headers, 'x-amz-bucket-region') ?? header(res.headers, 'x-obs-bucket-location');
+  if (region) {
+    out.region = region;
+  }
+  if ((header(res.headers, 'x-obs-fs-file-interface') ?? '').toLowerCase() === 'enabled') {
+    out.fileInterface = true;
+  }
+  return out;
 }
 
 export function listObjectsQuery(version: 1 | 2, opts: ListOptions): QueryParams {

@@ -1,39 +1,11 @@
-// Single-object operations: HEAD, GET, PUT, DELETE.
+// Single-object writes: PUT and DELETE.
 
 import { md5Base64, header, Transport } from '../transport';
-import { encryptionHeaders, parseEncryption, sseCustomerHeaders } from '../sse';
+import { encryptionHeaders, parseEncryption } from '../sse';
 import { StorageError } from '../errors';
-import { parseObjectHead } from './head';
-import { DeleteOptions, GetResult, ObjectHead, PutResult, ReadOptions, WriteOptions } from '../types';
+import { DeleteOptions, PutResult, WriteOptions } from '../types';
 import { Dialect } from '../dialect';
-
-function readHeaders(t: Transport, opts?: ReadOptions): Record<string, string> {
-  const h: Record<string, string> = opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {};
-  if (opts?.range) {
-    const { start, end } = opts.range;
-    h.range = `bytes=${start}-${end === undefined ? '' : end}`;
-  }
-  return h;
-}
-
-export async function headObject(t: Transport, bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead> {
-  const res = await t.send({
-    operation: 'headObject', method: 'HEAD', bucket, key,
-    headers: opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {},
-    signal: opts?.signal,
-  });
-  return parseObjectHead(res.headers);
-}
-
-export async function getObject(t: Transport, bucket: string, key: string, opts?: ReadOptions): Promise<GetResult> {
-  const res = await t.send({
-    operation: 'getObject', method: 'GET', bucket, key, headers: readHeaders(t, opts), signal: opts?.signal, stream: true,
-  });
-  if (!res.stream) {
-    throw new StorageError({ code: 'Unknown', operation: 'getObject', bucket, key, message: 'getObject: no response body' });
-  }
-  return { head: parseObjectHead(res.headers), body: res.stream };
-}
+import { ensureEncrypted } from './verify';
 
 /** Headers describing the object written: content type, user metadata, encryption. */
 export function objectWriteHeaders(dialect: Dialect, opts?: WriteOptions): Record<string, string> {
@@ -47,7 +19,7 @@ export function objectWriteHeaders(dialect: Dialect, opts?: WriteOptions): Recor
   return h;
 }
 
-function unquote(etag: string): string {
+export function unquote(etag: string): string {
   return etag.replace(/^(W\/)?"(.*)"$/, '$2');
 }
 
@@ -74,7 +46,8 @@ export async function putObject(t: Transport, bucket: string, key: string, body:
     }
     res = await send(unquote(opts?.ifMatch ?? ''));
   }
-  const out: PutResult = { etag: header(res.headers, 'etag') ?? '', encryption: parseEncryption(res.headers) };
+  const encryption = await ensureEncrypted(t, bucket, key, opts?.encryption, parseEncryption(res.headers), 'putObject', opts?.signal);
+  const out: PutResult = { etag: header(res.headers, 'etag') ?? '', encryption };
   const version = header(res.headers, 'x-amz-version-id') ?? header(res.headers, 'x-obs-version-id');
   if (version) {
     out.versionId = version;

@@ -68,7 +68,12 @@ void test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) bef
 });
 
 void test('allowInsecureSse lets SSE-C through over http and the key headers arrive intact', async () => {
-  await withServer((_r, res) => { res.setHeader('etag', '"e"'); res.end(); }, async (endpoint, seen) => {
+  await withServer((r, res) => {
+    res.setHeader('etag', '"e"');
+    res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
+    res.setHeader('x-amz-server-side-encryption-customer-key-md5', String(r.headers['x-amz-server-side-encryption-customer-key-md5']));
+    res.end();
+  }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
     try {
       await client.putObject('b', 'dir/a b', new Uint8Array([1, 2, 3]), { encryption: { type: 'sse-c', key: KEY } });
@@ -77,6 +82,7 @@ void test('allowInsecureSse lets SSE-C through over http and the key headers arr
       assert.equal(seen[0].headers['content-md5'], 'Uonfc331cyb83SJZevsfrA==');
       assert.match(String(seen[0].headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKID\//);
       assert.equal(seen[0].headers['x-amz-security-token'], TOKEN);
+      assert.equal(seen.length, 1);
     } finally {
       await client.dispose();
     }

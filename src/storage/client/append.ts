@@ -1,0 +1,30 @@
+// Append: OBS `POST ?append&position=N` (x-obs-next-append-position), RGW `PUT ?append&position=N`
+// (x-rgw-next-append-position). The dialect table picks the verb; either response header is read.
+
+import { header, md5Base64, Transport } from '../transport';
+import { parseEncryption, repeatedEncryptionHeaders } from '../sse';
+import { AppendResult, WriteOptions } from '../types';
+import { objectWriteHeaders } from './objects';
+
+/**
+ * Appends `body` at `position` (0 creates the object). Encryption, content type and metadata apply on the first
+ * append only (SSE-KMS and metadata are fixed then); an SSE-C key must accompany every append.
+ */
+export async function appendObject(
+  t: Transport, bucket: string, key: string, position: number, body: Uint8Array, opts?: WriteOptions,
+): Promise<AppendResult> {
+  const headers = position === 0 ? objectWriteHeaders(t.dialect, opts) : repeatedEncryptionHeaders(opts?.encryption, t.dialect);
+  headers['content-md5'] = md5Base64(body);
+  const res = await t.send({
+    operation: 'appendObject', method: t.dialect.appendMethod, bucket, key, body, signal: opts?.signal, headers,
+    query: [['append', ''], ['position', String(position)]],
+  });
+  const next = header(res.headers, t.dialect.nextAppendPositionHeader)
+    ?? header(res.headers, 'x-obs-next-append-position') ?? header(res.headers, 'x-rgw-next-append-position');
+  const parsed = next === undefined ? NaN : Number(next);
+  return {
+    etag: header(res.headers, 'etag') ?? '',
+    nextPosition: Number.isFinite(parsed) ? parsed : position + body.length,
+    encryption: parseEncryption(res.headers),
+  };
+}
