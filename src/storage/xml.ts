@@ -295,10 +295,13 @@ export function parseBucketEncryption(body: string): {
   };
 }
 
+/** Characters XML 1.0 cannot carry at all, not even as character references. */
+export const XML_INVALID_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 function escapeXml(s: string): string {
+  // `\r` as a reference, or XML end-of-line handling would turn it into `\n`.
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
-    // Control characters as character references (what AWS documents for keys such as `\r`).
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r/g, (c) => `&#${c.charCodeAt(0)};`);
+    .replace(/\r/g, '&#13;');
 }
 
 export function buildCompleteMultipartXml(parts: Array<{ partNumber: number; etag: string }>): string {

@@ -5,10 +5,13 @@ import { header, md5Base64, Transport } from '../transport';
 import { parseEncryption, repeatedEncryptionHeaders } from '../sse';
 import { AppendResult, WriteOptions } from '../types';
 import { objectWriteHeaders } from './objects';
+import { ensureEncrypted } from './verify';
 
 /**
  * Appends `body` at `position` (0 creates the object). Encryption, content type and metadata apply on the first
  * append only (SSE-KMS and metadata are fixed then); an SSE-C key must accompany every append.
+ * The first append is checked like a PUT: RGW 16 answers 200 to SSE-C and SSE-KMS appends but stores the data
+ * unencrypted (measured: readable without the key, no SSE in HEAD), which gives `NotEncrypted`.
  */
 export async function appendObject(
   t: Transport, bucket: string, key: string, position: number, body: Uint8Array, opts?: WriteOptions,
@@ -22,9 +25,13 @@ export async function appendObject(
   const next = header(res.headers, t.dialect.nextAppendPositionHeader)
     ?? header(res.headers, 'x-obs-next-append-position') ?? header(res.headers, 'x-rgw-next-append-position');
   const parsed = next === undefined ? NaN : Number(next);
+  let encryption = parseEncryption(res.headers);
+  if (position === 0) {
+    encryption = await ensureEncrypted(t, bucket, key, opts?.encryption, encryption, 'appendObject', opts?.signal);
+  }
   return {
     etag: header(res.headers, 'etag') ?? '',
     nextPosition: Number.isFinite(parsed) ? parsed : position + body.length,
-    encryption: parseEncryption(res.headers),
+    encryption,
   };
 }

@@ -2,17 +2,33 @@
 
 import { isStorageError } from '../errors';
 import { md5Base64, Transport } from '../transport';
-import { buildDeleteXml, parseBucketEncryption, parseDeleteResult } from '../xml';
+import { buildDeleteXml, parseBucketEncryption, parseDeleteResult, XML_INVALID_CHARS } from '../xml';
+import { deleteObject } from './objects';
 import { BucketEncryption, DeleteObjectsResult, RequestOptions } from '../types';
 
 export const DELETE_BATCH = 1000;
 
-/** Deletes many objects, 1000 per request (quiet mode: the server reports failures only). */
+/**
+ * Deletes many objects, 1000 per request (quiet mode: the server reports failures only). Keys with characters XML
+ * cannot carry (most control characters) are deleted one by one instead: RGW rejects the whole batch otherwise.
+ */
 export async function deleteObjects(
   t: Transport, bucket: string, objects: Array<string | { key: string; versionId?: string }>, opts?: RequestOptions,
 ): Promise<DeleteObjectsResult> {
-  const list = objects.map((o) => (typeof o === 'string' ? { key: o } : o));
+  const all = objects.map((o) => (typeof o === 'string' ? { key: o } : o));
+  const list = all.filter((o) => !XML_INVALID_CHARS.test(o.key));
   const result: DeleteObjectsResult = { deleted: [], errors: [] };
+  for (const o of all.filter((x) => XML_INVALID_CHARS.test(x.key))) {
+    try {
+      await deleteObject(t, bucket, o.key, { signal: opts?.signal, versionId: o.versionId });
+      result.deleted.push(o.versionId ? { key: o.key, versionId: o.versionId } : { key: o.key });
+    } catch (e) {
+      if (!isStorageError(e) || e.status === undefined) {
+        throw e;
+      }
+      result.errors.push({ key: o.key, ...(o.versionId ? { versionId: o.versionId } : {}), code: e.serverCode ?? e.code, message: e.message });
+    }
+  }
   for (let i = 0; i < list.length; i += DELETE_BATCH) {
     const batch = list.slice(i, i + DELETE_BATCH);
     const body = Buffer.from(buildDeleteXml(batch, true), 'utf8');
