@@ -1,13 +1,17 @@
 // The extensionTestsPath module: VS Code's extension host loads it and awaits run(). A rejected run() makes the
 // extension host exit non-zero, which the launcher (or desktop VS Code) turns into the process exit code.
 import * as fs from 'node:fs';
+import { findSourceMap } from 'node:module';
 import * as path from 'node:path';
 import { declaredCount, runAll, type TestResult } from './harness';
 
 // out/test/integration/index.js -> the repository root
 const repoRoot = path.resolve(__dirname, '../../..');
+const HARNESS_FRAME = /out\/test\/integration\/(harness|index)\.js:|node:internal\//;
 
 export async function run(): Promise<void> {
+  // Lets mapStack() find the source maps tsconfig.test.json writes (the extension host formats stacks itself).
+  process.setSourceMapsEnabled(true);
   const resultsDir = process.env.OBS_TEST_RESULTS_DIR ?? path.join(repoRoot, 'test-results');
   const files = findTestFiles(path.join(__dirname, 'suite'));
   if (files.length === 0) {
@@ -17,6 +21,8 @@ export async function run(): Promise<void> {
   const loadFailures: TestResult[] = [];
   for (const file of files) {
     try {
+      // Test files declare their suites when loaded, in this (sorted) order.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(file);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -28,6 +34,9 @@ export async function run(): Promise<void> {
   const perTest = Number(process.env.OBS_TEST_TIMEOUT_PER_TEST_MS) || undefined;
   let n = 0;
   const print = (r: TestResult) => {
+    if (r.stack) {
+      r.stack = mapStack(r.stack);
+    }
     const title = `${r.suite} › ${r.name}`;
     if (r.skipped) {
       // Tests filtered out by OBS_TEST_GREP are counted, not listed.
@@ -37,10 +46,11 @@ export async function run(): Promise<void> {
     } else if (r.ok) {
       console.log(`ok ${++n} - ${title} (${r.ms} ms)`);
     } else {
-      console.log(`not ok ${++n} - ${title}: ${r.error}`);
-      const stack = (r.stack ?? '').split('\n').slice(1, 12).map((l) => `    ${l.trim()}`).join('\n');
-      if (stack) {
-        console.log(stack);
+      console.log(`not ok ${++n} - ${title}: ${indent(r.error ?? '').trimStart()}`);
+      // The harness's own frames say nothing about the failure.
+      const frames = (r.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l) && !HARNESS_FRAME.test(l)).slice(0, 10);
+      if (frames.length > 0) {
+        console.log(indent(frames.map((l) => l.trim()).join('\n')));
       }
     }
   };
@@ -62,6 +72,26 @@ export async function run(): Promise<void> {
   if (summary.failed > 0) {
     throw new Error(`${summary.failed} integration test(s) failed`);
   }
+}
+
+/** Rewrites `file.js:line:col` stack positions of compiled tests to their .ts sources where a source map says. */
+function mapStack(stack: string): string {
+  return stack.replace(/(\/[^\s():]+\.js):(\d+):(\d+)/g, (whole, file: string, line: string, col: string) => {
+    try {
+      const entry = findSourceMap(file)?.findEntry(Number(line) - 1, Number(col) - 1);
+      if (entry && 'originalSource' in entry) {
+        const source = entry.originalSource.startsWith('file://') ? new URL(entry.originalSource).pathname : path.resolve(path.dirname(file), entry.originalSource);
+        return `${path.relative(repoRoot, source)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+      }
+    } catch {
+      // no map: keep the compiled position
+    }
+    return whole;
+  });
+}
+
+function indent(text: string): string {
+  return text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 }
 
 function findTestFiles(dir: string): string[] {

@@ -44,10 +44,13 @@ async function main(): Promise<number> {
       return code;
     }
     console.error(err instanceof Error ? err.message : err);
+    if (desktop) {
+      console.error('OBS_TEST_DESKTOP=1 downloads VS Code from update.code.visualstudio.com; without that route, leave it unset.');
+    }
     return 1;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-main().then((code) => process.exit(code));
+void main().then((code) => process.exit(code));

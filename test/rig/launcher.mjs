@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from './lib/args.mjs';
-import { createForwarder, ROUTINE, verbose } from './lib/output.mjs';
+import { createForwarder, createRepeatFilter, ROUTINE, verbose } from './lib/output.mjs';
 import { startScreenshotServer } from './lib/screenshots.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -53,8 +53,9 @@ fs.mkdirSync(folder, { recursive: true });
 /** @type {Awaited<ReturnType<typeof startScreenshotServer>> | undefined} */ let shots;
 /** @type {NodeJS.Timeout | undefined} */ let hardTimer;
 const serverOut = createForwarder({ prefix: '[server]', routine: ROUTINE.server });
-const browserOut = createForwarder({ prefix: '[browser]', routine: ROUTINE.browser });
-const workbenchOut = createForwarder({ prefix: '[workbench]', routine: ROUTINE.workbench });
+const isRepeat = createRepeatFilter();
+const browserOut = createForwarder({ prefix: '[browser]', routine: ROUTINE.browser, isRepeat });
+const workbenchOut = createForwarder({ prefix: '[workbench]', routine: ROUTINE.workbench, isRepeat });
 // The extension host's console.log reaches us as the workbench's info-level log: that is the test report.
 const testOut = createForwarder({ stream: process.stdout, routine: ROUTINE.workbench, budget: Infinity });
 
@@ -68,6 +69,8 @@ async function finish(code, why) {
   if (why) {
     log(why);
   }
+  // What the server says while it is being stopped (connection resets and the like) is not news.
+  serverOut.mute();
   await withTimeout(browser?.close(), 10_000).catch(() => undefined);
   await server?.stop().catch(() => undefined);
   await shots?.close().catch(() => undefined);
@@ -88,6 +91,16 @@ process.on('exit', () => server?.killNow());
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
   process.on(signal, () => void finish(code, `${signal}: stopping`));
 }
+// A parent that died leaves our output pipes broken: keep cleaning up rather than crash on EPIPE.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+// Killed parents cannot pass on a signal: notice being orphaned and stop too.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) {
+    void finish(1, 'the process that started the launcher is gone: stopping');
+  }
+}, 2000).unref();
 process.on('unhandledRejection', (err) => void finish(1, `internal error: ${err?.stack ?? err}`));
 
 hardTimer = setTimeout(async () => {

@@ -21,6 +21,7 @@ export const ROUTINE = {
     /a socket was left hanging/, // said at shutdown
     /restarting watcher after unexpected error: terminated by itself with code null, signal: SIGTERM/,
     /Extension Host Process exited with code: 0, signal: null/,
+    /The client has disconnected gracefully/,
   ],
   browser: [
     /^\w+: %c/, // the workbench's own log lines: they arrive once more through codeAutomationLog
@@ -42,16 +43,19 @@ export const ROUTINE = {
 };
 
 /**
- * One output source. `chunk()` takes stream data that may end mid-line, `message()` a whole (multi-line) message.
- * @param {{ prefix?: string, stream?: NodeJS.WriteStream, routine?: RegExp[], budget?: number }} options
+ * One output source. `chunk()` takes stream data that may end mid-line, `message()` a whole (multi-line) message,
+ * dropped as a whole when its first line is routine or when `isRepeat` says another source has just shown it.
+ * @param {{ prefix?: string, stream?: NodeJS.WriteStream, routine?: RegExp[], budget?: number,
+ *           isRepeat?: (text: string) => boolean }} options
  */
-export function createForwarder({ prefix = '', stream = process.stderr, routine = [], budget = 300 } = {}) {
+export function createForwarder({ prefix = '', stream = process.stderr, routine = [], budget = 300, isRepeat = () => false } = {}) {
   let pending = '';
   let emitted = 0;
   let suppressed = 0;
+  let muted = false;
 
   const emit = (line) => {
-    if (line.trim() === '' || (!verbose && routine.some((re) => re.test(line)))) {
+    if (muted || line.trim() === '' || (!verbose && routine.some((re) => re.test(line)))) {
       return;
     }
     if (!verbose && emitted >= budget) {
@@ -70,7 +74,11 @@ export function createForwarder({ prefix = '', stream = process.stderr, routine 
       lines.forEach(emit);
     },
     message(text) {
-      String(text).split(/\r?\n/).forEach(emit);
+      const lines = String(text).split(/\r?\n/);
+      if (!verbose && (routine.some((re) => re.test(lines[0])) || isRepeat(lines[0]))) {
+        return;
+      }
+      lines.forEach(emit);
     },
     flush() {
       if (pending) {
@@ -82,5 +90,30 @@ export function createForwarder({ prefix = '', stream = process.stderr, routine 
         suppressed = 0;
       }
     },
+    /** From now on say nothing (teardown chatter); OBS_TEST_VERBOSE=1 keeps it. */
+    mute() {
+      this.flush();
+      muted = !verbose;
+    },
+  };
+}
+
+/**
+ * The workbench's errors reach us twice or three times (its log, the page console, the extension host's echo):
+ * a message whose first line was shown a moment ago is not shown again.
+ */
+export function createRepeatFilter(windowMs = 5000) {
+  const seen = new Map();
+  return (firstLine) => {
+    const key = firstLine.replace(/^\w+: /, '').trim();
+    const now = Date.now();
+    for (const [k, t] of seen) {
+      if (now - t > windowMs) {
+        seen.delete(k);
+      }
+    }
+    const repeat = seen.has(key);
+    seen.set(key, now);
+    return repeat;
   };
 }
