@@ -75,11 +75,6 @@ const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
 const MAX_ERROR_BODY = 64 * 1024;
 
-function isLocalOrIp(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return isIP(bare) !== 0 || bare === 'localhost';
-}
-
 function rfc1123(d: Date): string {
   return d.toUTCString();
 }
@@ -135,7 +130,12 @@ export class Transport {
   /** Path-style for IP/localhost endpoints and for `auto` on S3; virtual-hosted otherwise. */
   usesPathStyle(bucket: string): boolean {
     const setting: Addressing = this.cfg.addressing ?? 'auto';
-    if (isLocalOrIp(this.endpoint.hostname) || bucket.includes('.') && this.isHttps && setting === 'auto') {
+    const host = this.endpoint.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0) {
+      return true;
+    }
+    // `auto`: localhost has no bucket subdomains, and a dotted bucket name breaks the TLS wildcard certificate.
+    if (setting === 'auto' && (host === 'localhost' || (bucket.includes('.') && this.isHttps))) {
       return true;
     }
     if (setting === 'auto') {
