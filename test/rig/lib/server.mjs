@@ -39,6 +39,14 @@ export async function startServer(o) {
   const child = spawn(o.node, args, { env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
+  const killGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+
   const url = await new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`code-server did not report its address within ${o.startTimeoutMs} ms`)), o.startTimeoutMs);
@@ -56,15 +64,10 @@ export async function startServer(o) {
     child.stderr.on('data', onData);
     child.once('error', (err) => { clearTimeout(timer); reject(err); });
     void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`code-server exited early (${code ?? signal})`)); });
+  }).catch((err) => {
+    killGroup('SIGKILL');
+    throw err;
   });
-
-  const killGroup = (signal) => {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
 
   return {
     url: new URL(url),
