@@ -1,0 +1,211 @@
+// Copy with source and target encryption. Server-side first (CopyObject up to a threshold, UploadPartCopy above
+// it); the target's encryption is verified after every copy. When the store answers NotImplemented (RGW before
+// Ceph 20 for any encrypted source), refuses a re-keying part copy, or silently did not encrypt (RGW plain ->
+// SSE-C), the copy is redone as a streamed download -> upload with the right keys. The result says which path ran.
+
+import { StorageClient } from '../client';
+import { StorageError, isStorageError } from '../errors';
+import { keyFingerprint } from '../sse';
+import { Transport } from '../transport';
+import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead } from '../types';
+import { quirksOf } from './conditional';
+import { linkedController, Semaphore, withRetry } from './control';
+import { downloadObject } from './download';
+import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
+import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './types';
+import { describeEncryption, encryptionMatches } from './verify';
+import { abortMultipart, completeMultipart, copyObjectRaw, initiateMultipart, transportOf, uploadPartCopy, WriteMeta } from './wire';
+
+export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;
+export const DEFAULT_COPY_PART_SIZE = 64 * MiB;
+
+/** Thrown inside the server path to switch to the streamed one. */
+class Fallback extends Error {
+  constructor(readonly reason: FallbackReason, readonly detail: string) {
+    super(detail);
+  }
+}
+
+function targetKey(spec: EncryptionSpec | undefined): Uint8Array | undefined {
+  return spec?.type === 'sse-c' ? spec.key : undefined;
+}
+
+/** Re-keying: the source's SSE-C key differs from the target's (RGW's UploadPartCopy cannot do that). */
+function rekeying(source: CopySource, spec: EncryptionSpec | undefined): boolean {
+  const tk = targetKey(spec);
+  if (!source.sseCustomerKey) {
+    return tk !== undefined;
+  }
+  return tk === undefined || keyFingerprint(tk) !== keyFingerprint(source.sseCustomerKey);
+}
+
+function errorDetail(e: StorageError): string {
+  return `${e.operation}: HTTP ${e.status ?? '-'} ${e.serverCode ?? e.code}`;
+}
+
+/** The metadata the target gets: the source's (COPY, default) or the caller's (REPLACE). */
+function targetMeta(opts: TransferCopyOptions, src: ObjectHead): WriteMeta {
+  return opts.metadataDirective === 'REPLACE'
+    ? { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata }
+    : { encryption: opts.encryption, contentType: src.contentType, metadata: src.metadata };
+}
+
+async function verifyTarget(
+  client: StorageClient, target: CopyTarget, spec: EncryptionSpec | undefined, answered: ObjectEncryption, signal?: AbortSignal,
+): Promise<{ ok: boolean; encryption: ObjectEncryption; etag?: string }> {
+  if (spec && spec.type !== 'none' && encryptionMatches(spec, answered)) {
+    return { ok: true, encryption: answered };
+  }
+  try {
+    const head = await client.headObject(target.bucket, target.key, { sseCustomerKey: targetKey(spec), signal });
+    return { ok: encryptionMatches(spec, head.encryption), encryption: head.encryption, etag: head.etag };
+  } catch (e) {
+    if (isStorageError(e, 'KeyWrong') || isStorageError(e, 'KeyMissing')) {
+      return { ok: false, encryption: answered };
+    }
+    throw e;
+  }
+}
+
+export async function copyWithFallback(
+  client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions = {},
+): Promise<TransferCopyResult> {
+  const mode = opts.mode ?? 'auto';
+  const src = await client.headObject(source.bucket, source.key, { sseCustomerKey: source.sseCustomerKey, signal: opts.signal });
+  if (mode === 'streamed') {
+    return streamedCopy(client, source, target, src, opts, 'requested', 'the caller asked for a streamed copy');
+  }
+  const q = quirksOf(client);
+  const threshold = opts.multipartCopyThreshold ?? DEFAULT_MULTIPART_COPY_THRESHOLD;
+  const multipart = src.size > threshold;
+  const sourceEncrypted = src.encryption.type !== 'none';
+  if (mode === 'auto' && !multipart && sourceEncrypted && q.encryptedCopyNotImplemented) {
+    return streamedCopy(client, source, target, src, opts, 'known-unsupported',
+      'this server answered NotImplemented to an earlier copy of an encrypted object');
+  }
+  let unencryptedTarget = false;
+  try {
+    const t = transportOf(client);
+    const done = multipart
+      ? await serverMultipartCopy(t, source, target, src, opts)
+      : await copyObjectRaw(t, source, target.bucket, target.key, { ...targetMeta(opts, src), metadataDirective: opts.metadataDirective }, opts.signal);
+    const check = await verifyTarget(client, target, opts.encryption, done.encryption, opts.signal);
+    if (!check.ok) {
+      unencryptedTarget = true;
+      throw new Fallback('encryption-not-applied',
+        `the server-side copy left the target ${describeEncryption(check.encryption)} instead of ${describeEncryption(opts.encryption)}`);
+    }
+    opts.onProgress?.({ operation: 'copy', bytes: src.size, totalBytes: src.size, partsDone: 1, partsTotal: 1 });
+    return {
+      etag: done.etag || check.etag || '', encryption: check.encryption, size: src.size,
+      path: multipart ? 'server-multipart-copy' : 'server-copy', verified: true,
+    };
+  } catch (e) {
+    let reason: FallbackReason;
+    let detail: string;
+    if (e instanceof Fallback) {
+      reason = e.reason;
+      detail = e.detail;
+    } else if (isStorageError(e, 'NotImplemented')) {
+      if (sourceEncrypted && !multipart) {
+        q.encryptedCopyNotImplemented = true;
+      }
+      reason = 'not-implemented';
+      detail = errorDetail(e);
+    } else if (isStorageError(e) && e.operation === 'uploadPartCopy' && e.status === 400 && rekeying(source, opts.encryption)) {
+      reason = 'part-copy-rejected';
+      detail = errorDetail(e);
+    } else {
+      throw e;
+    }
+    if (mode === 'server') {
+      throw new StorageError({
+        code: reason === 'encryption-not-applied' ? 'NotEncrypted' : 'NotImplemented', operation: 'copy',
+        bucket: target.bucket, key: target.key, message: `server-side copy not possible: ${detail}`,
+      });
+    }
+    try {
+      return await streamedCopy(client, source, target, src, opts, reason, detail);
+    } catch (e2) {
+      if (unencryptedTarget) {
+        // Do not leave a plaintext copy where an encrypted one was asked for.
+        await client.deleteObject(target.bucket, target.key).catch(() => undefined);
+      }
+      throw e2;
+    }
+  }
+}
+
+async function serverMultipartCopy(
+  t: Transport, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
+): Promise<{ etag: string; encryption: ObjectEncryption }> {
+  const size = src.size;
+  const partSize = choosePartSize(size, opts.partSize ?? DEFAULT_COPY_PART_SIZE);
+  const count = Math.max(1, Math.ceil(size / partSize));
+  const pinned: CopySource = { ...source, versionId: source.versionId ?? src.versionId };
+  const { uploadId } = await initiateMultipart(t, target.bucket, target.key, targetMeta(opts, src), opts.signal);
+  const { controller, dispose } = linkedController(opts.signal);
+  const sem = new Semaphore(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const etags = new Array<string>(count);
+  const running: Array<Promise<void>> = [];
+  let failure: unknown;
+  let partsDone = 0;
+  let bytes = 0;
+  try {
+    for (let i = 0; i < count && failure === undefined; i++) {
+      await sem.acquire();
+      if (failure !== undefined || controller.signal.aborted) {
+        sem.release();
+        break;
+      }
+      const start = i * partSize;
+      const end = Math.min(size, start + partSize) - 1;
+      running.push((async () => {
+        try {
+          etags[i] = await withRetry(4, controller.signal,
+            () => uploadPartCopy(t, pinned, target.bucket, target.key, uploadId, i + 1, { start, end }, opts.encryption, controller.signal));
+          partsDone++;
+          bytes += end - start + 1;
+          opts.onProgress?.({ operation: 'copy', bytes, totalBytes: size, partsDone, partsTotal: count });
+        } catch (e) {
+          if (failure === undefined) {
+            failure = e;
+          }
+          controller.abort();
+        } finally {
+          sem.release();
+        }
+      })());
+    }
+    await Promise.all(running);
+    if (failure !== undefined) {
+      throw failure;
+    }
+    return await completeMultipart(t, target.bucket, target.key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), {}, opts.signal);
+  } catch (e) {
+    controller.abort();
+    await Promise.allSettled(running);
+    await withRetry(4, undefined, () => abortMultipart(t, target.bucket, target.key, uploadId)).catch(() => undefined);
+    throw e;
+  } finally {
+    dispose();
+  }
+}
+
+async function streamedCopy(
+  client: StorageClient, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
+  reason: FallbackReason, detail: string,
+): Promise<TransferCopyResult> {
+  const { head, body } = await downloadObject(client, source.bucket, source.key, {
+    sseCustomerKey: source.sseCustomerKey, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, ifMatch: src.etag,
+  });
+  const meta = targetMeta(opts, src);
+  const up = await uploadObject(client, target.bucket, target.key, { kind: 'stream', stream: body, size: head.size }, {
+    ...meta, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, partSize: opts.partSize,
+    onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, operation: 'copy' }) : undefined,
+  });
+  return {
+    etag: up.etag, encryption: up.encryption, size: up.size, path: 'streamed', fallbackReason: reason, fallbackDetail: detail,
+    verified: encryptionMatches(opts.encryption, up.encryption),
+  };
+}

@@ -1,0 +1,32 @@
+// Conditional save: write the object only if it still has the ETag read when it was opened (or, create-only, only
+// if it does not exist). A real conflict is a StorageError with code 'PreconditionFailed'; the object on the
+// server is left untouched.
+
+import { StorageClient } from '../client';
+import { StorageError } from '../errors';
+import { uploadObject } from './upload';
+import { UploadOptions, UploadResult, UploadSource } from './types';
+
+export interface SaveOptions extends Omit<UploadOptions, 'ifMatch' | 'ifNoneMatch'> {
+  /** ETag read when the object was opened; `undefined` together with `createOnly` for a new object. */
+  expectedEtag?: string;
+  /** Fail when the object exists (If-None-Match: *). */
+  createOnly?: boolean;
+}
+
+export async function saveObject(
+  client: StorageClient, bucket: string, key: string, source: UploadSource, opts: SaveOptions,
+): Promise<UploadResult> {
+  const { expectedEtag, createOnly, ...rest } = opts;
+  if (expectedEtag === undefined && !createOnly) {
+    throw new StorageError({
+      code: 'InvalidArgument', operation: 'save', bucket, key,
+      message: 'save needs the ETag read at open (expectedEtag) or createOnly',
+    });
+  }
+  return uploadObject(client, bucket, key, source, {
+    ...rest,
+    ifMatch: expectedEtag,
+    ifNoneMatch: createOnly ? '*' : undefined,
+  });
+}

@@ -1,0 +1,247 @@
+// Upload of a file or stream of known size: one PUT below a threshold, otherwise a multipart upload with parts in
+// parallel, each with Content-MD5 and (SSE-C) the customer key, retried on its own. A failed or cancelled multipart
+// upload is aborted on the server, so nothing is left behind and the previous object stays as it was.
+
+import { StorageClient } from '../client';
+import { StorageError, isStorageError } from '../errors';
+import { Transport } from '../transport';
+import { EncryptionSpec, ObjectEncryption } from '../types';
+import { Conditions, conditionalWrite, precheck } from './conditional';
+import { abortedError, linkedController, Semaphore, withRetry } from './control';
+import { ByteCounter } from './memory';
+import { openSource, PartReader } from './source';
+import { UploadOptions, UploadResult, UploadSource } from './types';
+import { encryptionMatches, describeEncryption } from './verify';
+import { abortMultipart, completeMultipart, initiateMultipart, putObjectRaw, transportOf, uploadPart } from './wire';
+
+export const MiB = 1024 * 1024;
+export const MIN_PART_SIZE = 5 * MiB;
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
+export const MAX_PARTS = 10_000;
+export const DEFAULT_PART_SIZE = 8 * MiB;
+export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
+export const DEFAULT_CONCURRENCY = 4;
+
+/** The part size for `size` bytes: the requested size (default 8 MiB), at least 5 MiB, raised to stay within 10,000 parts. */
+export function choosePartSize(size: number, requested?: number): number {
+  let part = Math.max(MIN_PART_SIZE, Math.floor(requested ?? DEFAULT_PART_SIZE));
+  const needed = Math.ceil(size / MAX_PARTS);
+  if (needed > part) {
+    part = Math.ceil(needed / MiB) * MiB;
+  }
+  if (part > MAX_PART_SIZE) {
+    throw new StorageError({
+      code: 'EntityTooLarge', operation: 'upload',
+      message: `an object of ${size} bytes needs parts above the 5 GiB limit`,
+    });
+  }
+  return part;
+}
+
+function sseKey(spec: EncryptionSpec | undefined): Uint8Array | undefined {
+  return spec?.type === 'sse-c' ? spec.key : undefined;
+}
+
+function notEncrypted(bucket: string, key: string, asked: EncryptionSpec | undefined, got: ObjectEncryption): StorageError {
+  return new StorageError({
+    code: 'NotEncrypted', operation: 'upload', bucket, key,
+    message: `upload (${bucket}/${key}): the server stored the object as ${describeEncryption(got)}, not ${describeEncryption(asked)}`,
+  });
+}
+
+export async function uploadObject(
+  client: StorageClient, bucket: string, key: string, source: UploadSource, opts: UploadOptions = {},
+): Promise<UploadResult> {
+  opts.signal?.throwIfAborted?.();
+  const reader = await openSource(source);
+  try {
+    const threshold = Math.max(MIN_PART_SIZE, opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD);
+    return reader.size < threshold
+      ? await singlePut(client, bucket, key, reader, opts)
+      : await multipartUpload(client, bucket, key, reader, opts);
+  } finally {
+    await reader.close();
+  }
+}
+
+function conditionsOf(opts: UploadOptions): Conditions {
+  return { ifMatch: opts.ifMatch, ifNoneMatch: opts.ifNoneMatch };
+}
+
+async function singlePut(client: StorageClient, bucket: string, key: string, reader: PartReader, opts: UploadOptions): Promise<UploadResult> {
+  const t = transportOf(client);
+  const memory = opts.memory ?? new ByteCounter();
+  const startPeak = memory.peak;
+  const size = reader.size;
+  const held = reader.copies ? size : 0;
+  memory.acquire(held);
+  try {
+    const body = await reader.read(0, size, opts.signal);
+    await reader.checkEnd();
+    const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
+    const res = await conditionalWrite(client, bucket, key, conditionsOf(opts), 'upload', opts.signal,
+      (h) => putObjectRaw(t, bucket, key, body, meta, h, opts.signal));
+    let encryption = res.encryption;
+    if (!encryptionMatches(opts.encryption, encryption)) {
+      encryption = (await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal })).encryption;
+      if (!encryptionMatches(opts.encryption, encryption)) {
+        throw notEncrypted(bucket, key, opts.encryption, encryption);
+      }
+    }
+    opts.onProgress?.({ operation: 'upload', bytes: size, totalBytes: size, partsDone: 1, partsTotal: 1 });
+    return {
+      etag: res.etag, encryption, versionId: res.versionId, size, multipart: false, parts: 1,
+      peakBytesHeld: Math.max(held, memory.peak - startPeak),
+    };
+  } finally {
+    memory.release(held);
+  }
+}
+
+/** Aborts a multipart upload, retrying a few times; never under the caller's (possibly aborted) signal. */
+async function abortQuietly(t: Transport, bucket: string, key: string, uploadId: string): Promise<unknown> {
+  try {
+    await withRetry(4, undefined, () => abortMultipart(t, bucket, key, uploadId));
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+async function multipartUpload(client: StorageClient, bucket: string, key: string, reader: PartReader, opts: UploadOptions): Promise<UploadResult> {
+  const t = transportOf(client);
+  const memory = opts.memory ?? new ByteCounter();
+  const own = new ByteCounter();
+  const size = reader.size;
+  const partSize = choosePartSize(size, opts.partSize);
+  const partsTotal = Math.ceil(size / partSize);
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const attempts = Math.max(1, opts.maxPartAttempts ?? 4);
+  const cond = conditionsOf(opts);
+  const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
+
+  // Fail before sending gigabytes when the condition already does not hold.
+  await precheck(client, bucket, key, cond, 'upload', opts.signal);
+  const { uploadId } = await initiateMultipart(t, bucket, key, meta, opts.signal);
+  const { controller, dispose } = linkedController(opts.signal);
+  const signal = controller.signal;
+  const etags: string[] = new Array<string>(partsTotal);
+  const sem = new Semaphore(concurrency);
+  const running: Array<Promise<void>> = [];
+  let failure: unknown;
+  let bytesDone = 0;
+  let partsDone = 0;
+  let completed = false;
+  const fail = (e: unknown): void => {
+    if (failure === undefined) {
+      failure = e;
+    }
+    controller.abort();
+  };
+
+  try {
+    for (let n = 1; n <= partsTotal; n++) {
+      await sem.acquire();
+      if (failure !== undefined || signal.aborted) {
+        sem.release();
+        break;
+      }
+      const offset = (n - 1) * partSize;
+      const length = Math.min(partSize, size - offset);
+      const held = reader.copies ? length : 0;
+      memory.acquire(held);
+      own.acquire(held);
+      let body: Uint8Array;
+      try {
+        body = await reader.read(offset, length, signal);
+      } catch (e) {
+        memory.release(held);
+        own.release(held);
+        sem.release();
+        fail(e);
+        break;
+      }
+      const partNumber = n;
+      running.push((async () => {
+        try {
+          etags[partNumber - 1] = await withRetry(attempts, signal,
+            () => uploadPart(t, bucket, key, uploadId, partNumber, body, opts.encryption, signal));
+          bytesDone += length;
+          partsDone++;
+          opts.onProgress?.({ operation: 'upload', bytes: bytesDone, totalBytes: size, partsDone, partsTotal });
+        } catch (e) {
+          fail(e);
+        } finally {
+          memory.release(held);
+          own.release(held);
+          sem.release();
+        }
+      })());
+    }
+    await Promise.all(running);
+    if (failure === undefined && signal.aborted) {
+      failure = abortedError('upload', bucket, key);
+    }
+    if (failure !== undefined) {
+      throw failure;
+    }
+    await reader.checkEnd();
+    const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+    // RGW ignores If-Match / If-None-Match on Complete: check right before it (the server still gets the headers).
+    await precheck(client, bucket, key, cond, 'upload', opts.signal);
+    const done = await completeOrRecover(client, t, bucket, key, uploadId, parts, cond, opts.signal);
+    completed = true;
+    const head = await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal });
+    const encryption = encryptionMatches(opts.encryption, done.encryption) ? done.encryption : head.encryption;
+    if (!encryptionMatches(opts.encryption, encryption)) {
+      throw notEncrypted(bucket, key, opts.encryption, encryption);
+    }
+    return {
+      etag: done.etag || head.etag, encryption, versionId: done.versionId ?? head.versionId, size, multipart: true,
+      parts: partsTotal, peakBytesHeld: own.peak,
+    };
+  } catch (e) {
+    if (!completed) {
+      controller.abort();
+      await Promise.allSettled(running);
+      const abortFailure = await abortQuietly(t, bucket, key, uploadId);
+      if (abortFailure !== undefined) {
+        // Keep the original error's code; name the upload id so it can be cleaned up.
+        throw new StorageError({
+          code: isStorageError(e) ? e.code : 'Unknown', operation: 'upload', bucket, key,
+          message: `${(e as Error).message}; aborting multipart upload ${uploadId} also failed: ${(abortFailure as Error).message}`,
+        });
+      }
+    }
+    if (opts.signal?.aborted && !isStorageError(e, 'Aborted')) {
+      throw abortedError('upload', bucket, key);
+    }
+    throw e;
+  } finally {
+    dispose();
+  }
+}
+
+/**
+ * Complete, conditionally. A Complete whose first answer was lost and that the transport retried finds the upload
+ * gone (NoSuchUpload): if the object now has this upload's shape (size, part count), the first attempt succeeded.
+ */
+async function completeOrRecover(
+  client: StorageClient, t: Transport, bucket: string, key: string, uploadId: string,
+  parts: Array<{ partNumber: number; etag: string }>, cond: Conditions, signal?: AbortSignal,
+): Promise<{ etag: string; encryption: ObjectEncryption; versionId?: string }> {
+  try {
+    return await conditionalWrite(client, bucket, key, cond, 'upload', signal,
+      (h) => completeMultipart(t, bucket, key, uploadId, parts, h, signal));
+  } catch (e) {
+    if (!isStorageError(e, 'NoSuchUpload')) {
+      throw e;
+    }
+    const list = await client.listObjects(bucket, { prefix: key, maxKeys: 1, signal });
+    const obj = list.objects[0];
+    if (obj && obj.key === key && obj.etag.replace(/"/g, '').endsWith(`-${parts.length}`)) {
+      return { etag: obj.etag, encryption: { type: 'none' } };
+    }
+    throw e;
+  }
+}
