@@ -330,8 +330,20 @@ export class Transport {
     });
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Graceful close; bodies nobody consumed would hold it open, so after a grace period connections are destroyed. */
+  async close(graceMs = 1_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = this.agent.close().then(() => true);
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      if (!(await Promise.race([graceful, expired]))) {
+        await this.agent.destroy();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

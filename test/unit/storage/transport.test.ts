@@ -285,3 +285,16 @@ void test('unknown KMS key id (RGW 403 InvalidAccessKeyId): a signed probe decid
     });
   }
 });
+
+void test('dispose does not hang on a GET body nobody consumed', async () => {
+  await withServer((_r, res) => {
+    res.writeHead(200, { 'content-length': '1000000' });
+    res.write('partial');
+  }, async (endpoint) => {
+    const client = new StorageClient(config(endpoint));
+    await client.getObject('b', 'k');
+    const started = Date.now();
+    await client.dispose();
+    assert.ok(Date.now() - started < 5_000);
+  });
+});
