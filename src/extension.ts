@@ -10,11 +10,12 @@ import { applyDemoSetup } from './vscode/demoSetup';
 import { ObsFileSystemProvider } from './vscode/fileSystemProvider';
 import { Log } from './vscode/log';
 import { BucketTreeProvider } from './vscode/tree/provider';
-import type { LoadMoreNode } from './vscode/tree/nodes';
+import type { LoadMoreNode, TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
 
 export interface ExtensionApi {
   readonly tree: BucketTreeProvider;
+  readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: ObsFileSystemProvider;
   readonly keyRing: KeyRing;
   readonly connections: ConnectionManager;
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
   const tree = new BucketTreeProvider(connections);
+  const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true });
 
   context.subscriptions.push(
     log,
@@ -34,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     fileSystem,
     tree,
     vscode.workspace.registerFileSystemProvider(SCHEME, fileSystem, { isCaseSensitive: true }),
-    vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true }),
+    treeView,
     registerAddConnection(connections),
     registerRemoveConnection(connections),
     registerImportKey(keyRing),
@@ -43,7 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.commands.registerCommand('obs.loadMore', (node: LoadMoreNode) => tree.loadMore(node)),
   );
   await applyDemoSetup(log);
-  return { tree, fileSystem, keyRing, connections };
+  return { tree, treeView, fileSystem, keyRing, connections };
 }
 
 export function deactivate(): void {

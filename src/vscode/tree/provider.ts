@@ -60,6 +60,23 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     }
   }
 
+  /** Parents let VS Code reveal a node (tree ids make fresh node objects match the ones on screen). */
+  getParent(node: TreeNode): TreeNode | undefined {
+    switch (node.kind) {
+      case 'bucket': {
+        const c = this.connections.find(node.connectionId);
+        return c ? new ConnectionNode(c.id, c.label || c.id, c.endpoint) : undefined;
+      }
+      case 'folder':
+      case 'object': {
+        const prefix = node.kind === 'object' ? node.prefix : parentPrefix(node.prefix);
+        return prefix ? new FolderNode(node.connectionId, node.bucket, prefix) : new BucketNode(node.connectionId, node.bucket);
+      }
+      default:
+        return undefined;
+    }
+  }
+
   /** Appends the next page below `more.parent` and removes the "Load more" item. */
   async loadMore(more: LoadMoreNode): Promise<void> {
     const parent = more.parent;
@@ -116,6 +133,13 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       void worker();
     }
   }
+}
+
+/** `a/b/` -> `a/`; `a/` -> `` (the bucket root). */
+function parentPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  return slash < 0 ? '' : trimmed.slice(0, slash + 1);
 }
 
 function parentId(p: BucketNode | FolderNode): string {

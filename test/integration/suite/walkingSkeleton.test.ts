@@ -159,7 +159,13 @@ suite('walking skeleton: open, edit and save encrypted objects', () => {
     }
     assert.equal(String(api.tree.getTreeItem(secret).description).includes('SSE-C'), true);
     await vscode.commands.executeCommand('workbench.view.extension.obs');
-    await new Promise((r) => setTimeout(r, 1500));
+    await api.treeView.reveal(secret, { expand: true, select: true, focus: false });
+    const kmsNode = files.find((n) => n.kind === 'object' && n.summary.key === 'docs/kms.txt');
+    if (kmsNode) {
+      await api.treeView.reveal(kmsNode, { expand: true, select: false });
+    }
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(secret.uri), { preview: false });
+    await new Promise((r) => setTimeout(r, 2000));
     await screenshot('workbench-obs-view');
   });
 
