@@ -36,31 +36,30 @@ failed=0
 # 4. Lint: the layering rules are checks like any other.
 if npx --no-install eslint src test; then passed=$((passed + 1)); log "lint ok"; else failed=$((failed + 1)); log "lint FAILED"; fi
 
-# 5. Unit tests (node's test runner, pure code).
-mapfile -t unit < <(find out/test/unit -name '*.test.js' | sort)
-node --test --test-reporter=tap "${unit[@]}" > test-results/unit.tap 2>&1
-unit_rc=$?
-grep -E '^(not ok|# (tests|pass|fail|skipped))' test-results/unit.tap | grep -v '^# Subtest' >&2 || true
-[ $unit_rc -ne 0 ] && grep -B2 -A25 '^\s*not ok' test-results/unit.tap | head -150 >&2
-up=$(grep -E '^# pass ' test-results/unit.tap | tail -1 | awk '{print $3}')
-uf=$(grep -E '^# fail ' test-results/unit.tap | tail -1 | awk '{print $3}')
-passed=$((passed + ${up:-0})); failed=$((failed + ${uf:-1}))
-[ $unit_rc -ne 0 ] && [ "${uf:-0}" -eq 0 ] && failed=$((failed + 1))
-log "unit: ${up:-0} passed, ${uf:-?} failed"
+# Runs node's test runner over the given files (TAP to test-results/NAME.tap) and adds its counts.
+run_node_tests() {
+  local name=$1; shift
+  [ $# -gt 0 ] || return 0
+  node --test --test-concurrency=1 --test-reporter=tap "$@" > "test-results/$name.tap" 2>&1
+  local rc=$?
+  grep -E '^(not ok|# (pass|fail|skipped))' "test-results/$name.tap" >&2 || true
+  [ $rc -ne 0 ] && grep -B2 -A25 '^\s*not ok' "test-results/$name.tap" | head -150 >&2
+  local p f
+  p=$(grep -E '^# pass ' "test-results/$name.tap" | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail ' "test-results/$name.tap" | tail -1 | awk '{print $3}')
+  p=${p:-0}; f=${f:-1}
+  [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  passed=$((passed + p)); failed=$((failed + f))
+  log "$name: $p passed, $f failed"
+}
 
-# 6. Storage-core integration tests: node's test runner against the same RGW (no VS Code involved).
+# 5. Unit tests (pure code).
+mapfile -t unit < <(find out/test/unit -name '*.test.js' | sort)
+run_node_tests unit "${unit[@]}"
+
+# 6. Storage-core integration tests against the same RGW (no VS Code involved).
 mapfile -t storage < <(find out/test/storage -name '*.test.js' 2>/dev/null | sort)
-if [ ${#storage[@]} -gt 0 ]; then
-  node --test --test-concurrency=1 --test-reporter=tap "${storage[@]}" > test-results/storage.tap 2>&1
-  st_rc=$?
-  grep -E '^(not ok|# (pass|fail|skipped))' test-results/storage.tap >&2 || true
-  [ $st_rc -ne 0 ] && grep -B2 -A25 '^\s*not ok' test-results/storage.tap | head -150 >&2
-  sp=$(grep -E '^# pass ' test-results/storage.tap | tail -1 | awk '{print $3}')
-  sf=$(grep -E '^# fail ' test-results/storage.tap | tail -1 | awk '{print $3}')
-  passed=$((passed + ${sp:-0})); failed=$((failed + ${sf:-1}))
-  [ $st_rc -ne 0 ] && [ "${sf:-0}" -eq 0 ] && failed=$((failed + 1))
-  log "storage integration: ${sp:-0} passed, ${sf:-?} failed"
-fi
+run_node_tests storage "${storage[@]}"
 
 # 7. Integration tests inside a real VS Code extension host, against the RGW above.
 rm -f test-results/integration.json
