@@ -8,6 +8,9 @@
 # Background: test/rig/README.md and ../shared/reference/vscode-test-rig.md.
 set -euo pipefail
 exec </dev/null
+# Under `npm test` the outer npm exports npm_* variables (npm_config_user_agent names Node 20, and code-server's
+# postinstall reads its Node version from there). The installs below must see only their own npm's view.
+while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -i '^npm_' || true)
 
 # shellcheck source=lib/tools-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools-paths.sh"
