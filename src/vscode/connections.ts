@@ -103,7 +103,7 @@ export class ConnectionManager extends Disposable {
     const client = new StorageClient({
       endpoint: settings.endpoint,
       region: settings.region,
-      dialect: settings.dialect,
+      dialect: settings.dialect ?? 'auto',
       addressing: settings.addressing,
       credentials,
       allowInsecureSse: settings.allowInsecureSse === true,
