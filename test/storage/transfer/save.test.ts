@@ -1,0 +1,88 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { StorageClient } from '../../../src/storage/client';
+import { isStorageError } from '../../../src/storage/errors';
+import { downloadObject, listMultipartUploads, quirksOf, saveObject, uploadObject } from '../../../src/storage/transfer';
+import { transportOf } from '../../../src/storage/transfer/wire';
+import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
+
+describe('transfer: conditional save against RGW', { skip: skipReason }, () => {
+  let client: StorageClient;
+  let bucket: string;
+  const key = sseKey();
+  const enc = { type: 'sse-c' as const, key };
+
+  before(async () => {
+    if (!haveRgw) {
+      return;
+    }
+    client = makeClient();
+    bucket = await createBucket(client, 'xfer-save');
+  });
+
+  after(async () => {
+    if (!haveRgw) {
+      return;
+    }
+    await removeBucket(client, bucket);
+    await client.dispose();
+  });
+
+  const content = async (name: string): Promise<string> =>
+    (await sha256Of((await downloadObject(client, bucket, name, { sseCustomerKey: key })).body)).hex;
+
+  it('fails with PreconditionFailed on a stale ETag and leaves the newer object untouched', async () => {
+    await uploadObject(client, bucket, 'doc.txt', { kind: 'bytes', data: Buffer.from('version 1') }, { encryption: enc });
+    const opened = await client.headObject(bucket, 'doc.txt', { sseCustomerKey: key });
+    const newer = Buffer.from('version 2, written by someone else');
+    await uploadObject(client, bucket, 'doc.txt', { kind: 'bytes', data: newer }, { encryption: enc });
+    await assert.rejects(
+      saveObject(client, bucket, 'doc.txt', { kind: 'bytes', data: Buffer.from('my edit') }, { expectedEtag: opened.etag, encryption: enc }),
+      (e) => isStorageError(e, 'PreconditionFailed') && /changed on the server/.test(e.message),
+    );
+    assert.equal(await content('doc.txt'), sha256(newer));
+  });
+
+  it('succeeds with the current (quoted) ETag despite the quoting quirk, and remembers the form', async () => {
+    const fresh = makeClient();
+    try {
+      const opened = await fresh.headObject(bucket, 'doc.txt', { sseCustomerKey: key });
+      assert.match(opened.etag, /^".*"$/);
+      const edit = Buffer.from('my edit, saved');
+      const res = await saveObject(fresh, bucket, 'doc.txt', { kind: 'bytes', data: edit }, { expectedEtag: opened.etag, encryption: enc });
+      assert.equal(quirksOf(fresh).ifMatchUnquoted, true);
+      assert.equal(await content('doc.txt'), sha256(edit));
+      // Second save on the same connection goes straight out unquoted.
+      const edit2 = Buffer.from('second edit');
+      await saveObject(fresh, bucket, 'doc.txt', { kind: 'bytes', data: edit2 }, { expectedEtag: res.etag, encryption: enc });
+      assert.equal(await content('doc.txt'), sha256(edit2));
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('guards a multipart save: stale ETag fails before upload, current ETag succeeds', async () => {
+    const opened = await client.headObject(bucket, 'doc.txt', { sseCustomerKey: key });
+    await uploadObject(client, bucket, 'doc.txt', { kind: 'bytes', data: Buffer.from('interloper') }, { encryption: enc });
+    const data = randomBytes(11 * MiB);
+    await assert.rejects(
+      saveObject(client, bucket, 'doc.txt', { kind: 'bytes', data }, { expectedEtag: opened.etag, encryption: enc, multipartThreshold: 5 * MiB, partSize: 5 * MiB }),
+      (e) => isStorageError(e, 'PreconditionFailed'),
+    );
+    assert.deepEqual(await listMultipartUploads(transportOf(client), bucket), []);
+    const current = await client.headObject(bucket, 'doc.txt', { sseCustomerKey: key });
+    const res = await saveObject(client, bucket, 'doc.txt', { kind: 'bytes', data }, { expectedEtag: current.etag, encryption: enc, multipartThreshold: 5 * MiB, partSize: 5 * MiB });
+    assert.equal(res.multipart, true);
+    assert.equal(await content('doc.txt'), sha256(data));
+  });
+
+  it('create-only saves fail when the object exists and succeed when it does not', async () => {
+    await assert.rejects(
+      saveObject(client, bucket, 'doc.txt', { kind: 'bytes', data: Buffer.from('x') }, { createOnly: true, encryption: enc }),
+      (e) => isStorageError(e, 'PreconditionFailed') && /already exists/.test(e.message),
+    );
+    await saveObject(client, bucket, 'new.txt', { kind: 'bytes', data: Buffer.from('new') }, { createOnly: true, encryption: enc });
+    assert.equal(await content('new.txt'), sha256(Buffer.from('new')));
+  });
+});
