@@ -1,0 +1,125 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { keyFingerprint } from '../../../src/storage/sse';
+import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
+import { encryptionMatches } from '../../../src/storage/transfer/verify';
+import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
+import { completeXml } from '../../../src/storage/transfer/wire';
+import { StreamReader } from '../../../src/storage/transfer/source';
+import { ByteCounter } from '../../../src/storage/transfer/memory';
+import { Semaphore, withRetry } from '../../../src/storage/transfer/control';
+import { StorageError } from '../../../src/storage/errors';
+
+const MiB = 1024 * 1024;
+
+describe('choosePartSize', () => {
+  it('defaults to 8 MiB and never goes below 5 MiB', () => {
+    assert.equal(choosePartSize(100 * MiB), 8 * MiB);
+    assert.equal(choosePartSize(100 * MiB, 1 * MiB), MIN_PART_SIZE);
+  });
+  it('raises the part size so no upload needs more than 10,000 parts', () => {
+    const size = 200 * 1024 * MiB;
+    const p = choosePartSize(size);
+    assert.ok(Math.ceil(size / p) <= MAX_PARTS);
+    assert.equal(p % MiB, 0);
+  });
+  it('refuses objects that would need parts above 5 GiB', () => {
+    assert.throws(() => choosePartSize(60 * 1024 * 1024 * MiB), (e) => e instanceof StorageError && e.code === 'EntityTooLarge');
+  });
+});
+
+describe('encryptionMatches', () => {
+  const key = randomBytes(32);
+  it('checks the SSE-C key fingerprint', () => {
+    assert.equal(encryptionMatches({ type: 'sse-c', key }, { type: 'sse-c', algorithm: 'AES256', keyMd5: keyFingerprint(key) }), true);
+    assert.equal(encryptionMatches({ type: 'sse-c', key }, { type: 'sse-c', algorithm: 'AES256', keyMd5: keyFingerprint(randomBytes(32)) }), false);
+    assert.equal(encryptionMatches({ type: 'sse-c', key }, { type: 'none' }), false);
+  });
+  it('accepts the long OBS form of a KMS key id', () => {
+    assert.equal(encryptionMatches({ type: 'kms', keyId: 'abc' }, { type: 'kms', keyId: 'cn-north-4:123:key/abc' }), true);
+    assert.equal(encryptionMatches({ type: 'kms', keyId: 'abc' }, { type: 'kms', keyId: 'other' }), false);
+  });
+  it('asks nothing of a plain write', () => {
+    assert.equal(encryptionMatches(undefined, { type: 'kms' }), true);
+  });
+});
+
+describe('ETag forms', () => {
+  it('quotes, unquotes and compares', () => {
+    assert.equal(quoteEtag('abc'), '"abc"');
+    assert.equal(quoteEtag('"abc"'), '"abc"');
+    assert.equal(unquoteEtag('W/"abc"'), 'abc');
+    assert.equal(quoteEtag('*'), '*');
+    assert.equal(sameEtag('"a-2"', 'a-2'), true);
+  });
+});
+
+describe('completeXml', () => {
+  it('sorts parts and escapes ETags', () => {
+    assert.equal(completeXml([{ partNumber: 2, etag: '"b"' }, { partNumber: 1, etag: '"a"' }]),
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part>'
+      + '<Part><PartNumber>2</PartNumber><ETag>&quot;b&quot;</ETag></Part></CompleteMultipartUpload>');
+  });
+});
+
+describe('StreamReader', () => {
+  it('reads exact parts across odd chunk boundaries and detects a long or short source', async () => {
+    const data = randomBytes(100_000);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < data.length; i += 7_777) {
+        yield data.subarray(i, i + 7_777);
+      }
+    }
+    const r = new StreamReader(chunks(), 90_000);
+    const a = await r.read(0, 30_000);
+    const b = await r.read(30_000, 60_000);
+    assert.deepEqual(Buffer.concat([a, b]), data.subarray(0, 90_000));
+    await assert.rejects(r.checkEnd(), /more than the declared/);
+    const short = new StreamReader(Readable.from([Buffer.alloc(10)]), 20);
+    await assert.rejects(short.read(0, 20), /ended after 10/);
+  });
+});
+
+describe('ByteCounter, Semaphore, withRetry', () => {
+  it('tracks held and peak bytes', () => {
+    const m = new ByteCounter();
+    m.acquire(5);
+    m.acquire(3);
+    m.release(5);
+    assert.equal(m.held, 3);
+    assert.equal(m.peak, 8);
+  });
+  it('limits concurrency', async () => {
+    const s = new Semaphore(2);
+    let active = 0;
+    let max = 0;
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      await s.acquire();
+      active++;
+      max = Math.max(max, active);
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+      s.release();
+    }));
+    assert.equal(max, 2);
+  });
+  it('retries retryable storage errors only', async () => {
+    let n = 0;
+    const v = await withRetry(3, undefined, async () => {
+      n++;
+      if (n < 3) {
+        throw new StorageError({ code: 'Throttled', operation: 't', message: 'slow down' });
+      }
+      return 'ok';
+    });
+    assert.equal(v, 'ok');
+    let m = 0;
+    await assert.rejects(withRetry(3, undefined, async () => {
+      m++;
+      throw new StorageError({ code: 'AccessDenied', operation: 't', message: 'no' });
+    }));
+    assert.equal(m, 1);
+  });
+});
