@@ -71,17 +71,26 @@ export async function copyWithFallback(
   client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions = {},
 ): Promise<TransferCopyResult> {
   const mode = opts.mode ?? 'auto';
-  const src = await client.headObject(source.bucket, source.key, { sseCustomerKey: source.sseCustomerKey, signal: opts.signal });
   if (mode === 'streamed') {
-    return streamedCopy(client, source, target, src, opts, 'requested', 'the caller asked for a streamed copy');
+    return mustStream(client, source, target, opts, 'requested', 'the caller asked for a streamed copy');
   }
   const q = quirksOf(client);
   const threshold = opts.multipartCopyThreshold ?? DEFAULT_MULTIPART_COPY_THRESHOLD;
+  if (mode === 'auto' && source.sseCustomerKey && q.encryptedCopyNotImplemented) {
+    // Known outcome: go straight to the streamed path (no HEAD, no doomed CopyObject). Objects big enough for
+    // UploadPartCopy still get their server-side chance below.
+    const streamed = await streamedCopy(client, source, target, opts, 'known-unsupported',
+      'this server answered NotImplemented to an earlier copy of an encrypted object', threshold);
+    if (streamed) {
+      return streamed;
+    }
+  }
+  const src = await client.headObject(source.bucket, source.key, { sseCustomerKey: source.sseCustomerKey, signal: opts.signal });
   const multipart = src.size > threshold;
   const sourceEncrypted = src.encryption.type !== 'none';
   if (mode === 'auto' && !multipart && sourceEncrypted && q.encryptedCopyNotImplemented) {
-    return streamedCopy(client, source, target, src, opts, 'known-unsupported',
-      'this server answered NotImplemented to an earlier copy of an encrypted object');
+    return mustStream(client, source, target, opts, 'known-unsupported',
+      'this server answered NotImplemented to an earlier copy of an encrypted object', src.etag);
   }
   let unencryptedTarget = false;
   try {
@@ -125,7 +134,7 @@ export async function copyWithFallback(
       });
     }
     try {
-      return await streamedCopy(client, source, target, src, opts, reason, detail);
+      return await mustStream(client, source, target, opts, reason, detail, src.etag);
     } catch (e2) {
       if (unencryptedTarget) {
         // Do not leave a plaintext copy where an encrypted one was asked for.
@@ -192,14 +201,22 @@ async function serverMultipartCopy(
   }
 }
 
+/**
+ * Download -> upload with the source key for reading and the target encryption for writing. With `maxSize`, gives
+ * up (undefined) before transferring anything when the source turns out larger than that.
+ */
 async function streamedCopy(
-  client: StorageClient, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
-  reason: FallbackReason, detail: string,
-): Promise<TransferCopyResult> {
-  const { head, body } = await downloadObject(client, source.bucket, source.key, {
-    sseCustomerKey: source.sseCustomerKey, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, ifMatch: src.etag,
+  client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions,
+  reason: FallbackReason, detail: string, maxSize?: number, sourceEtag?: string,
+): Promise<TransferCopyResult | undefined> {
+  const { head, body, cancel } = await downloadObject(client, source.bucket, source.key, {
+    sseCustomerKey: source.sseCustomerKey, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, ifMatch: sourceEtag,
   });
-  const meta = targetMeta(opts, src);
+  if (maxSize !== undefined && head.size > maxSize) {
+    cancel();
+    return undefined;
+  }
+  const meta = targetMeta(opts, head);
   const up = await uploadObject(client, target.bucket, target.key, { kind: 'stream', stream: body, size: head.size }, {
     ...meta, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, partSize: opts.partSize,
     onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, operation: 'copy' }) : undefined,
@@ -208,4 +225,15 @@ async function streamedCopy(
     etag: up.etag, encryption: up.encryption, size: up.size, path: 'streamed', fallbackReason: reason, fallbackDetail: detail,
     verified: encryptionMatches(opts.encryption, up.encryption),
   };
+}
+
+async function mustStream(
+  client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions,
+  reason: FallbackReason, detail: string, sourceEtag?: string,
+): Promise<TransferCopyResult> {
+  const r = await streamedCopy(client, source, target, opts, reason, detail, undefined, sourceEtag);
+  if (!r) {
+    throw new StorageError({ code: 'Unknown', operation: 'copy', message: 'streamed copy did not run' });
+  }
+  return r;
 }

@@ -7,8 +7,8 @@ import { rename, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageClient } from '../client';
-import { StorageError } from '../errors';
-import { ObjectHead } from '../types';
+import { StorageError, isStorageError } from '../errors';
+import { GetResult, ObjectHead } from '../types';
 import { conflictError, sameEtag } from './conditional';
 import { asStorageError, linkedController, withRetry } from './control';
 import { ByteCounter } from './memory';
@@ -22,6 +22,8 @@ export interface Download {
   head: ObjectHead;
   /** The object's bytes in order; stop iterating (break) to cancel. */
   body: AsyncIterable<Uint8Array>;
+  /** Releases the download without reading the body (before iterating it). */
+  cancel(): void;
 }
 
 function changed(bucket: string, key: string, expected: string, got: string | undefined): StorageError {
@@ -32,33 +34,85 @@ function sizeMismatch(bucket: string, key: string, detail: string): StorageError
   return new StorageError({ code: 'Network', operation: 'download', bucket, key, message: `download (${bucket}/${key}): ${detail}` });
 }
 
+/**
+ * Starts a download. The first request is a ranged GET of the first range: its Content-Range gives the total size
+ * (no separate HEAD: one round trip less, and RGW's HEAD over TLS after a GET on the same connection stalls for
+ * tens of milliseconds). Small objects are then complete after that one request.
+ */
 export async function downloadObject(client: StorageClient, bucket: string, key: string, opts: DownloadOptions = {}): Promise<Download> {
-  const head = await client.headObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, signal: opts.signal });
+  const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
+  const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
+  let first: GetResult;
+  try {
+    first = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, {
+      sseCustomerKey: opts.sseCustomerKey, signal: opts.signal, range: { start: 0, end: rangeSize - 1 },
+    }));
+  } catch (e) {
+    if (!isStorageError(e, 'InvalidRange')) {
+      throw e;
+    }
+    // An empty object has no byte 0.
+    first = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, signal: opts.signal }));
+  }
+  const head = first.head;
   if (opts.ifMatch !== undefined && !sameEtag(opts.ifMatch, head.etag)) {
+    first.body.cancel?.();
     throw changed(bucket, key, opts.ifMatch, head.etag);
   }
   const threshold = opts.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
-  const body = head.size >= threshold && head.size > 0
-    ? rangedBody(client, bucket, key, head, opts)
-    : sequentialBody(client, bucket, key, head, opts);
-  return { head, body };
+  const body = head.size >= threshold && head.size > rangeSize
+    ? rangedBody(client, bucket, key, head, first, rangeSize, opts)
+    : sequentialBody(client, bucket, key, head, first, opts);
+  return { head, body, cancel: () => first.body.cancel?.() };
 }
 
-async function* sequentialBody(client: StorageClient, bucket: string, key: string, head: ObjectHead, opts: DownloadOptions): AsyncGenerator<Uint8Array> {
+/** Reads a whole (range) response into one buffer of exactly `length` bytes. */
+async function readRange(res: GetResult, length: number, bucket: string, key: string, what: string): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let filled = 0;
+  try {
+    for await (const chunk of res.body) {
+      if (filled + chunk.byteLength > length) {
+        throw sizeMismatch(bucket, key, `${what} is longer than asked`);
+      }
+      buf.set(chunk, filled);
+      filled += chunk.byteLength;
+    }
+  } catch (e) {
+    res.body.cancel?.();
+    throw asStorageError(e, 'download', bucket, key);
+  }
+  if (filled !== length) {
+    throw sizeMismatch(bucket, key, `${what} ended after ${filled} of ${length} bytes`);
+  }
+  return buf;
+}
+
+async function* sequentialBody(
+  client: StorageClient, bucket: string, key: string, head: ObjectHead, first: GetResult, opts: DownloadOptions,
+): AsyncGenerator<Uint8Array> {
   const size = head.size;
   const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
   let pos = 0;
   let failures = 0;
+  let res: GetResult | undefined = first;
   for (;;) {
-    const res = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, {
-      sseCustomerKey: opts.sseCustomerKey, signal: opts.signal, range: pos > 0 ? { start: pos } : undefined,
-    }));
-    if (!sameEtag(res.head.etag, head.etag)) {
-      res.body.cancel?.();
-      throw changed(bucket, key, head.etag, res.head.etag);
+    if (!res) {
+      const start = pos;
+      res = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, {
+        sseCustomerKey: opts.sseCustomerKey, signal: opts.signal, range: { start },
+      }));
+      if (!sameEtag(res.head.etag, head.etag)) {
+        res.body.cancel?.();
+        throw changed(bucket, key, head.etag, res.head.etag);
+      }
     }
+    const current: GetResult = res;
+    // Cancel the body only when it was not read to the end: destroying a finished body closes a kept-alive
+    // connection, and a new TLS handshake per object costs more than the GET itself.
+    let finished = false;
     try {
-      for await (const chunk of res.body) {
+      for await (const chunk of current.body) {
         pos += chunk.byteLength;
         if (pos > size) {
           throw sizeMismatch(bucket, key, `the server sent more than the ${size} bytes announced`);
@@ -66,27 +120,30 @@ async function* sequentialBody(client: StorageClient, bucket: string, key: strin
         yield chunk;
         opts.onProgress?.({ operation: 'download', bytes: pos, totalBytes: size, partsDone: pos === size ? 1 : 0, partsTotal: 1 });
       }
+      finished = true;
     } catch (e) {
-      res.body.cancel?.();
       const err = asStorageError(e, 'download', bucket, key);
       failures++;
       if (opts.signal?.aborted || failures >= attempts || (err.code !== 'Network' && err.code !== 'Timeout')) {
         throw err;
       }
-      continue; // resume from `pos` with a Range request
     } finally {
-      res.body.cancel?.();
+      if (!finished) {
+        current.body.cancel?.();
+      }
     }
-    if (pos !== size) {
-      throw sizeMismatch(bucket, key, `received ${pos} of ${size} bytes`);
+    res = undefined;
+    if (pos === size) {
+      return;
     }
-    return;
+    // Not there yet: the first answer was only the first range, or the stream broke. Continue from `pos`.
   }
 }
 
-async function* rangedBody(client: StorageClient, bucket: string, key: string, head: ObjectHead, opts: DownloadOptions): AsyncGenerator<Uint8Array> {
+async function* rangedBody(
+  client: StorageClient, bucket: string, key: string, head: ObjectHead, first: GetResult, rangeSize: number, opts: DownloadOptions,
+): AsyncGenerator<Uint8Array> {
   const size = head.size;
-  const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
   const count = Math.ceil(size / rangeSize);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
@@ -96,41 +153,27 @@ async function* rangedBody(client: StorageClient, bucket: string, key: string, h
   const pending: Array<Promise<Buffer>> = [];
   const held = new Map<number, number>();
 
-  const fetchRange = async (i: number): Promise<Buffer> => {
+  const fetchRange = async (i: number, already?: GetResult): Promise<Buffer> => {
     const start = i * rangeSize;
     const end = Math.min(size, start + rangeSize) - 1;
     const length = end - start + 1;
+    const what = `range ${start}-${end}`;
     memory.acquire(length);
     held.set(i, length);
+    let firstTry = already;
     try {
       return await withRetry(attempts, signal, async () => {
-        const res = await client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, range: { start, end }, signal });
+        const res = firstTry ?? await client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, range: { start, end }, signal });
+        firstTry = undefined;
         if (!sameEtag(res.head.etag, head.etag)) {
           res.body.cancel?.();
           throw changed(bucket, key, head.etag, res.head.etag);
         }
         if (res.head.size !== size) {
           res.body.cancel?.();
-          throw sizeMismatch(bucket, key, `range ${start}-${end} reports a total of ${res.head.size} bytes, not ${size}`);
+          throw sizeMismatch(bucket, key, `${what} reports a total of ${res.head.size} bytes, not ${size}`);
         }
-        const buf = Buffer.allocUnsafe(length);
-        let filled = 0;
-        try {
-          for await (const chunk of res.body) {
-            if (filled + chunk.byteLength > length) {
-              throw sizeMismatch(bucket, key, `range ${start}-${end} is longer than asked`);
-            }
-            buf.set(chunk, filled);
-            filled += chunk.byteLength;
-          }
-        } catch (e) {
-          res.body.cancel?.();
-          throw asStorageError(e, 'download', bucket, key);
-        }
-        if (filled !== length) {
-          throw sizeMismatch(bucket, key, `range ${start}-${end} ended after ${filled} bytes`);
-        }
-        return buf;
+        return readRange(res, length, bucket, key, what);
       });
     } catch (e) {
       memory.release(length);
@@ -138,14 +181,15 @@ async function* rangedBody(client: StorageClient, bucket: string, key: string, h
       throw e;
     }
   };
-  const launch = (i: number): void => {
-    const p = fetchRange(i);
+  const launch = (i: number, already?: GetResult): void => {
+    const p = fetchRange(i, already);
     p.catch(() => undefined); // awaited in order below; this only keeps an early rejection from being "unhandled"
     pending[i] = p;
   };
 
   try {
-    for (let i = 0; i < Math.min(concurrency, count); i++) {
+    launch(0, first);
+    for (let i = 1; i < Math.min(concurrency, count); i++) {
       launch(i);
     }
     let delivered = 0;
@@ -165,6 +209,7 @@ async function* rangedBody(client: StorageClient, bucket: string, key: string, h
     }
   } finally {
     controller.abort();
+    first.body.cancel?.();
     await Promise.allSettled(pending);
     for (const n of held.values()) {
       memory.release(n);

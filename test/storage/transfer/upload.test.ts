@@ -93,6 +93,14 @@ describe('transfer: upload and download against RGW', { skip: skipReason }, () =
     assert.equal((await sha256Of(dl.body)).hex, sha256(data));
   });
 
+  it('uploads and downloads an empty object', async () => {
+    const key = sseKey();
+    await uploadObject(client, bucket, 'empty.bin', { kind: 'bytes', data: new Uint8Array(0) }, { encryption: { type: 'sse-c', key } });
+    const dl = await downloadObject(client, bucket, 'empty.bin', { sseCustomerKey: key });
+    assert.equal(dl.head.size, 0);
+    assert.equal((await sha256Of(dl.body)).size, 0);
+  });
+
   describe('through the fault proxy', () => {
     let proxy: FaultProxy;
     let proxied: StorageClient;
