@@ -150,7 +150,8 @@ async function* rangedBody(
   const memory = opts.memory ?? new ByteCounter();
   const { controller, dispose } = linkedController(opts.signal);
   const signal = controller.signal;
-  const pending: Array<Promise<Buffer>> = [];
+  // Promises resolve to the range buffers: drop each one once delivered, or every range stays reachable.
+  const pending = new Map<number, Promise<Buffer>>();
   const held = new Map<number, number>();
 
   const fetchRange = async (i: number, already?: GetResult): Promise<Buffer> => {
@@ -184,7 +185,7 @@ async function* rangedBody(
   const launch = (i: number, already?: GetResult): void => {
     const p = fetchRange(i, already);
     p.catch(() => undefined); // awaited in order below; this only keeps an early rejection from being "unhandled"
-    pending[i] = p;
+    pending.set(i, p);
   };
 
   try {
@@ -194,7 +195,12 @@ async function* rangedBody(
     }
     let delivered = 0;
     for (let i = 0; i < count; i++) {
-      const buf = await pending[i];
+      const next = pending.get(i);
+      pending.delete(i);
+      if (!next) {
+        throw sizeMismatch(bucket, key, `range ${i} was never requested`);
+      }
+      const buf = await next;
       delivered += buf.length;
       yield buf;
       memory.release(held.get(i) ?? 0);
@@ -210,7 +216,8 @@ async function* rangedBody(
   } finally {
     controller.abort();
     first.body.cancel?.();
-    await Promise.allSettled(pending);
+    await Promise.allSettled(pending.values());
+    pending.clear();
     for (const n of held.values()) {
       memory.release(n);
     }
