@@ -172,7 +172,9 @@ export class Transport {
       );
       return { ...headers, ...signed.headers, host };
     }
-    const h: Record<string, string> = { ...headers, 'x-obs-date': rfc1123(date) };
+    // The date travels in `Date`, as Huawei's Node SDK sends it, so our Authorization is byte-identical to the
+    // SDK's for the same request (the oracle test checks that). Undici sends the header as given.
+    const h: Record<string, string> = { ...headers, date: rfc1123(date) };
     if (creds.sessionToken) {
       h[this.dialect.securityTokenHeader] = creds.sessionToken;
     }
