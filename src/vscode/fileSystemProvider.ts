@@ -129,7 +129,13 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
           `${describe(loc)} changed on the server since it was opened. Reopen it (or compare) before saving, so that the other change is not lost.`,
         );
       }
-      const res = await s.access.write(bucket, loc.key, content, { existing });
+      // The server enforces what was checked above: a save applies only to the version it was based on, and a
+      // new file only if nobody created it meanwhile.
+      const res = await s.access.write(bucket, loc.key, content, {
+        existing,
+        ifMatch: existing ? (base?.head.etag ?? existing.head.etag) : undefined,
+        ifNoneMatch: existing ? undefined : '*',
+      });
       const head = existing
         ? { ...existing.head, etag: res.etag, size: content.byteLength, lastModified: new Date() }
         : undefined;

@@ -122,6 +122,26 @@ suite('walking skeleton: open, edit and save encrypted objects', () => {
     assert.equal(kmsHead.SSEKMSKeyId, rgw.kms1);
   });
 
+  test('a save based on an old version is refused and the newer object on the server is left untouched', async () => {
+    const uri = obsUri(CONN_KMS, bucket, 'docs/conflict.txt');
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'docs/conflict.txt', '--body', scratchFile('v1\n')]);
+    assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString(), 'v1\n');
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'docs/conflict.txt', '--body', scratchFile('someone else\n')]);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('mine\n'))), (err: Error) => {
+      assert.ok(err instanceof vscode.FileSystemError);
+      assert.match(err.message, /changed on the server/);
+      return true;
+    });
+    const out = scratchPath('conflict-out.txt');
+    await awsOk(['s3api', 'get-object', '--bucket', bucket, '--key', 'docs/conflict.txt', out]);
+    assert.equal(readFileSync(out, 'utf8'), 'someone else\n');
+    // After reading the newer version, saving works again (conditional on that version).
+    await vscode.workspace.fs.readFile(uri);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from('mine\n'));
+    await awsOk(['s3api', 'get-object', '--bucket', bucket, '--key', 'docs/conflict.txt', out]);
+    assert.equal(readFileSync(out, 'utf8'), 'mine\n');
+  });
+
   test('odd object names round-trip through obs:// URIs and awscli sees the same keys', async () => {
     const keys = ['odd/with space.txt', 'odd/a+b.txt', 'odd/100%.txt', 'odd/hash#tag.txt', 'odd/what?.txt', 'odd/ünïcødé 日本.txt'];
     for (const key of keys) {
