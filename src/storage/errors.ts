@@ -296,6 +296,16 @@ export function errorFromResponse(res: ErrorResponse, ctx: ErrorContext): Storag
   });
 }
 
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'could not connect, the endpoint refused the connection',
+  ENOTFOUND: 'the endpoint host name does not resolve',
+  EAI_AGAIN: 'the endpoint host name could not be resolved',
+  EHOSTUNREACH: 'the endpoint host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNRESET: 'the connection was reset',
+  UND_ERR_SOCKET: 'the connection was closed unexpectedly',
+};
+
 /** Builds a StorageError for a failure that never produced an HTTP response (network, timeout, abort). */
 export function errorFromException(e: unknown, ctx: ErrorContext): StorageError {
   if (e instanceof StorageError) {
@@ -310,7 +320,12 @@ export function errorFromException(e: unknown, ctx: ErrorContext): StorageError 
     code = 'Timeout';
   }
   const detail = ecode || err?.name || 'error';
-  const text = code === 'Aborted' ? 'cancelled' : code === 'Timeout' ? `timed out (${detail})` : `network error (${detail})`;
+  const reason = NETWORK_REASONS[ecode] ?? (/CERT|SELF_SIGNED|TLS|SSL|VERIFY/.test(ecode) ? 'the server certificate is not trusted: set the connection\'s CA certificate' : undefined);
+  const text = code === 'Aborted'
+    ? 'cancelled'
+    : code === 'Timeout'
+      ? `timed out (${detail})`
+      : `network error: ${reason ? `${reason} (${detail})` : detail}`;
   // The original error is not attached as `cause`: undici errors may hold the request, and with it headers.
   return new StorageError({
     code,

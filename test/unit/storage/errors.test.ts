@@ -81,3 +81,11 @@ void test('StorageError.toJSON carries code, status, ids and context; it is a pl
   assert.equal(json.operation, 'getObject');
   assert.equal(json.key, 'k');
 });
+
+test('network failures name a refused connection and an untrusted certificate in plain words', () => {
+  const refused = errorFromException(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), { operation: 'listBuckets' });
+  assert.equal(refused.code, 'Network');
+  assert.match(refused.message, /listBuckets .*refused the connection \(ECONNREFUSED\)/);
+  const tls = errorFromException(Object.assign(new Error('x'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), { operation: 'listBuckets' });
+  assert.match(tls.message, /certificate is not trusted/);
+});
