@@ -3,7 +3,7 @@
 
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StorageClient } from '../src/storage/client';
 import { uploadObject } from '../src/storage/transfer';
@@ -134,6 +134,13 @@ async function main(): Promise<void> {
   rows.push(row('1 GiB SSE-C upload', mibps(up.amount, up.seconds), mibps(size, upAws.seconds), 'MiB/s', 'awscli', up, upAws.peakRss,
     `ours: ${String(up.extra?.parts)} parts x 8 MiB, 4 in flight; awscli defaults (8 MiB, 10 threads)`));
 
+  // rclone speaks SSE-C only over HTTPS; its rows are over the HTTPS endpoint.
+  const rc = { ...rcloneEnv(keyA, keyB), AWS_CA_BUNDLE: '' };
+  const rcArgs = ['--ca-cert', env('RGW_CA_FILE'), '--config', join(DATA, 'rclone.conf')];
+  const upRclone = runTheirs('rclone', ['copyto', bigFile, `srca:${BUCKET}/big/rclone.bin`, ...rcArgs], rc, 'rclone copyto (upload)');
+  rows.push(row('1 GiB SSE-C upload', mibps(up.amount, up.seconds), mibps(size, upRclone.seconds), 'MiB/s', 'rclone', up, upRclone.peakRss,
+    'rclone defaults over HTTPS (it refuses SSE-C over HTTP); ours over HTTP'));
+
   // 2) 1 GiB SSE-C download (both of the object we uploaded, both to a file)
   log('2/5 download SSE-C');
   const dlOurs = join(DATA, 'dl-ours.bin');
@@ -144,6 +151,15 @@ async function main(): Promise<void> {
   cmpFiles(bigFile, dlAws);
   rows.push(row('1 GiB SSE-C download', mibps(down.amount, down.seconds), mibps(size, downAws.seconds), 'MiB/s', 'awscli', down, downAws.peakRss,
     'ours: 8 MiB ranges, 4 in flight, in order, to a file; both byte-identical (cmp)'));
+
+  const dlRclone = join(DATA, 'dl-rclone.bin');
+  const downRclone = runTheirs('rclone', ['copyto', `srca:${BUCKET}/big/ours.bin`, dlRclone, ...rcArgs], rc, 'rclone copyto (download)');
+  cmpFiles(bigFile, dlRclone);
+  rows.push(row('1 GiB SSE-C download', mibps(down.amount, down.seconds), mibps(size, downRclone.seconds), 'MiB/s', 'rclone', down, downRclone.peakRss,
+    'rclone defaults over HTTPS; ours over HTTP; byte-identical (cmp)'));
+  for (const f of [dlOurs, dlAws, dlRclone]) {
+    rmSync(f, { force: true });
+  }
 
   // 3) list 10,000 keys
   log(`3/5 list ${LIST_KEYS} keys (creating them first)`);
@@ -158,6 +174,14 @@ async function main(): Promise<void> {
   }
   rows.push(row(`list ${LIST_KEYS} keys`, list.amount / list.seconds, LIST_KEYS / listAws.seconds, 'objects/s', 'awscli s3api', list, listAws.peakRss,
     'pages of 1000 (ListObjectsV2); aws time includes its start-up'));
+
+  const listRclone = runTheirs('rclone', ['lsf', `srca:${BUCKET}/list/`, ...rcArgs], rc, 'rclone lsf');
+  const rcloneCount = listRclone.stdout.split('\n').filter((l) => l.trim() !== '').length;
+  if (rcloneCount !== LIST_KEYS) {
+    throw new Error(`rclone listed ${rcloneCount} keys, expected ${LIST_KEYS}`);
+  }
+  rows.push(row(`list ${LIST_KEYS} keys`, list.amount / list.seconds, LIST_KEYS / listRclone.seconds, 'objects/s', 'rclone lsf', list, listRclone.peakRss,
+    'rclone over HTTPS; its time includes its start-up'));
 
   // 4) re-key 200 x 1 MiB SSE-C objects A -> B over HTTPS
   log(`4/5 re-key ${REKEY_OBJECTS} x 1 MiB SSE-C A -> B`);

@@ -26,6 +26,11 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund >&2
+fi
+
 cleanup() {
   bash test/server/stop.sh --name "$NAME" >/dev/null 2>&1 || true
   rm -rf "$DATA"
