@@ -1,4 +1,6 @@
 // Shared helpers for the storage unit tests.
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -18,4 +20,29 @@ export function repoRoot(): string {
 export function vectorsDir(): string | undefined {
   const dir = path.resolve(repoRoot(), '..', 'shared', 'vectors');
   return fs.existsSync(dir) ? dir : undefined;
+}
+
+/** A request the fake server saw. */
+export interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+export type Handler = (req: Seen, res: http.ServerResponse, n: number) => void;
+
+/** Runs `fn` against a loopback HTTP server that records every request and answers through `handler`. */
+export async function withServer(handler: Handler, fn: (endpoint: string, seen: Seen[]) => Promise<void>): Promise<void> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      seen.push(s);
+      handler(s, res, seen.length);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 }

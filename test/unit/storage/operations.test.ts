@@ -1,35 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { createHash } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { StorageClient } from '../../../src/storage/client';
+import { withServer } from './helpers';
 import { clearDialectCache } from '../../../src/storage/client/detect';
 import { StorageError } from '../../../src/storage/errors';
 import { ConnectionConfig } from '../../../src/storage/types';
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
-type Handler = (req: Seen, res: http.ServerResponse) => void;
-
-async function withServer(handler: Handler, fn: (endpoint: string, seen: Seen[]) => Promise<void>): Promise<void> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      seen.push(s);
-      handler(s, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
-  } finally {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  }
-}
 
 async function withClient(endpoint: string, extra: Partial<ConnectionConfig>, fn: (c: StorageClient) => Promise<void>): Promise<void> {
   const c = new StorageClient({ endpoint, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, allowInsecureSse: true, ...extra });

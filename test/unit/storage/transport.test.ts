@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { StorageClient } from '../../../src/storage/client';
+import { withServer } from './helpers';
 import { StorageError } from '../../../src/storage/errors';
 import { ConnectionConfig } from '../../../src/storage/types';
 
@@ -11,29 +10,6 @@ const TOKEN = 'TOKENtokenTOKENtoken';
 const KEY = new Uint8Array(32).fill(0xab);
 const KEY_B64 = Buffer.from(KEY).toString('base64');
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
-type Handler = (req: Seen, res: http.ServerResponse, n: number) => void;
-
-async function withServer(handler: Handler, fn: (endpoint: string, seen: Seen[]) => Promise<void>): Promise<void> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      seen.push(s);
-      handler(s, res, seen.length);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  try {
-    await fn(`http://127.0.0.1:${port}`, seen);
-  } finally {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  }
-}
 
 function config(endpoint: string, extra: Partial<ConnectionConfig> = {}): ConnectionConfig {
   return { endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: SECRET, sessionToken: TOKEN }, ...extra };
