@@ -133,7 +133,7 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
       // new file only if nobody created it meanwhile.
       const res = await s.access.write(bucket, loc.key, content, {
         existing,
-        ifMatch: existing ? (base?.head.etag ?? existing.head.etag) : undefined,
+        ifMatch: existing?.head.etag,
         ifNoneMatch: existing ? undefined : '*',
       });
       const head = existing
