@@ -75,6 +75,11 @@ fi
 passed=$((passed + ip)); failed=$((failed + if_))
 log "integration: $ip passed, $if_ failed (exit $int_rc)"
 
+# 8. The front door: `npm start` (which runs `npm run package`) driven as a user would, in a browser.
+# shellcheck source=lib/tools-paths.sh
+source scripts/lib/tools-paths.sh
+run_node_tests frontdoor test/frontdoor/frontdoor.test.mjs
+
 log "total time $(( $(date +%s) - START ))s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

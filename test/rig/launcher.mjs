@@ -3,11 +3,11 @@
 // and the extension host's exit code (reported through codeAutomationExit) becomes ours.
 // Started by ./launcher (which picks the private Node 24); flags as @vscode/test-electron passes them.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
 import { parseArgs } from './lib/args.mjs';
+import { launchChromium } from './lib/browser.mjs';
 import { createForwarder, createRepeatFilter, ROUTINE, verbose } from './lib/output.mjs';
 import { startScreenshotServer } from './lib/screenshots.mjs';
 import { startServer } from './lib/server.mjs';
@@ -116,9 +116,6 @@ try {
 }
 
 async function main() {
-  const require = createRequire(import.meta.url);
-  const { chromium } = require(env.OBS_PLAYWRIGHT_HOME);
-
   shots = await startScreenshotServer({ resultsDir, getPage: () => page });
 
   server = await startServer({
@@ -133,20 +130,7 @@ async function main() {
   });
   void server.exited.then(({ code, signal }) => void finish(1, `code-server stopped unexpectedly (${code ?? signal})`));
 
-  browser = await chromium.launch({
-    executablePath: env.OBS_CHROMIUM,
-    headless: true,
-    chromiumSandbox: false, // = --no-sandbox: Chromium's sandbox refuses to run as root
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    timeout: 60_000,
-    // Playwright gives each launch a fresh temporary profile and deletes it on close.
-    args: [
-      '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchChromium(env);
   browser.on('disconnected', () => void finish(1, 'the browser went away'));
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();

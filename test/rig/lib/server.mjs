@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeWorkbenchSettings } from '../../../scripts/lib/workbench-settings.mjs';
 
 const READY = /HTTP server listening on (http:\/\/\S+?)\/?$/m;
 
@@ -17,7 +18,7 @@ export async function startServer(o) {
   fs.writeFileSync(configFile, '# the command line below says everything; code-server only needs a valid file\nauth: none\n');
   fs.mkdirSync(o.userDataDir, { recursive: true });
   fs.mkdirSync(o.extensionsDir, { recursive: true });
-  writeUserSettings(o.userDataDir);
+  writeWorkbenchSettings(o.userDataDir);
 
   const args = [
     path.join(o.codeServerHome, 'out/node/entry.js'),
@@ -86,24 +87,4 @@ export async function startServer(o) {
       o.forward.flush();
     },
   };
-}
-
-// A quiet first start: no welcome page, no release notes, no update or telemetry chatter.
-function writeUserSettings(userDataDir) {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  if (fs.existsSync(file)) {
-    return;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'update.mode': 'none',
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'security.workspace.trust.enabled': false,
-    'chat.disableAIFeatures': true,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  }, null, 2));
 }
