@@ -262,6 +262,18 @@ describe('npm start (the front door)', () => {
       await page.locator('.tabs-container .tab.active.dirty').waitFor({ timeout: UI_TIMEOUT_MS });
       await shot('frontdoor-restart');
       assert.equal(storedDemoText().startsWith(SEEDED), true, 'opening the restored editor did not write either');
+      // The Settings editor shows our settings under "Encrypted Buckets", not as "Obs: ...".
+      await page.keyboard.press('Control+Comma');
+      const toc = page.locator('.settings-editor .settings-toc-container');
+      await toc.getByText('Extensions', { exact: true }).first().click({ timeout: UI_TIMEOUT_MS });
+      await toc.getByText('Encrypted Buckets', { exact: true }).first().click({ timeout: UI_TIMEOUT_MS });
+      const titles = page.locator('.settings-editor .settings-tree-container .setting-item-title');
+      await waitFor(async () => (await titles.allTextContents()).some((t) => t.includes('Max Editor File Size')),
+        UI_TIMEOUT_MS, 'the extension\'s settings page');
+      const shown = (await titles.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      assert.ok(shown.some((t) => t.startsWith('Connections')), shown.join(' | '));
+      assert.deepEqual(shown.filter((t) => /^Obs:/i.test(t)), [], 'settings named without the "Obs:" prefix');
+      await shot('frontdoor-settings');
     } catch (err) {
       await shot('frontdoor-restart-failure');
       throw err;

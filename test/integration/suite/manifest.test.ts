@@ -10,7 +10,7 @@ interface Manifest {
   activationEvents?: string[];
   contributes: {
     commands: Array<{ command: string }>;
-    configuration: { properties: Record<string, unknown> };
+    configuration: { properties: Record<string, unknown> } | { properties: Record<string, unknown> }[];
     menus?: Record<string, Array<{ command?: string }>>;
   };
   capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
@@ -41,7 +41,8 @@ suite('manifest', () => {
 
   test('every restrictedConfigurations entry is a declared setting', () => {
     const restricted = manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
-    const declared = new Set(Object.keys(manifest.contributes.configuration.properties));
+    const nodes = [manifest.contributes.configuration].flat();
+    const declared = new Set(nodes.flatMap((n) => Object.keys(n.properties)));
     assert.ok(restricted.includes('obs.connections'), 'connections are restricted in untrusted workspaces');
     assert.deepEqual(restricted.filter((s) => !declared.has(s)), [], 'restricted but not declared');
   });
