@@ -16,10 +16,9 @@ export function repoRoot(): string {
   throw new Error('repository root not found');
 }
 
-/** `../shared/vectors` beside the checkout, or undefined when it is absent. */
-export function vectorsDir(): string | undefined {
-  const dir = path.resolve(repoRoot(), '..', 'shared', 'vectors');
-  return fs.existsSync(dir) ? dir : undefined;
+/** The signing vectors vendored in `test/fixtures/vectors` (public test data). */
+export function vectorsDir(): string {
+  return path.join(repoRoot(), 'test', 'fixtures', 'vectors');
 }
 
 /** A request the fake server saw. */
