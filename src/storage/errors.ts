@@ -17,6 +17,7 @@ export type StorageErrorCode =
   | 'ClockSkew'
   | 'Throttled'
   | 'InsecureSse'         // refused locally: SSE over plain http
+  | 'RedirectRefused'     // refused locally: a redirect would take the key or the signature elsewhere
   | 'Network'
   | 'Timeout'
   | 'Aborted'
@@ -307,6 +308,11 @@ const NETWORK_REASONS: Record<string, string> = {
 };
 
 /** Builds a StorageError for a failure that never produced an HTTP response (network, timeout, abort). */
+/** The one shape of a cancelled operation, whatever the signal's reason was. */
+export function abortedError(ctx: ErrorContext): StorageError {
+  return new StorageError({ code: 'Aborted', message: `${ctx.operation} cancelled${where(ctx)}`, operation: ctx.operation, bucket: ctx.bucket, key: ctx.key });
+}
+
 export function errorFromException(e: unknown, ctx: ErrorContext): StorageError {
   if (e instanceof StorageError) {
     return e;

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Agent, Dispatcher } from 'undici';
 import { Dialect } from './dialect';
 import { encodeKey, buildQuery, parseQuery, QueryParams } from './encode';
-import { ErrorContext, StorageError, errorFromException, errorFromResponse } from './errors';
+import { ErrorContext, StorageError, abortedError, errorFromException, errorFromResponse } from './errors';
 import { carriesSecretOrKms } from './sse';
 import { signObs } from './signing/obs';
 import { sha256Hex, signV4, UNSIGNED_PAYLOAD } from './signing/sigv4';
@@ -230,7 +230,9 @@ export class Transport {
     let skewRetried = false;
     for (;;) {
       attempt++;
-      req.signal?.throwIfAborted?.();
+      if (req.signal?.aborted) {
+        throw abortedError(ctx); // whatever reason the signal carries, a cancelled request is `Aborted`
+      }
       const started = Date.now();
       const headers = req.unsigned ? { ...baseHeaders, host: new URL(target.origin).host } : this.sign(req, target, baseHeaders, payloadHash);
       const qs = buildQuery(target.query);
@@ -247,7 +249,8 @@ export class Transport {
           signal: req.signal,
         });
       } catch (e) {
-        const err = errorFromException(e, ctx);
+        // undici rejects with the signal's reason, which may be any value: the signal, not the value, says "cancelled".
+        const err = req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
         this.log(req, err.code, started);
         if (err.code === 'Aborted' || !replayable || attempt >= this.maxAttempts) {
           throw err;
@@ -265,10 +268,21 @@ export class Transport {
         }
         if (req.stream && req.method !== 'HEAD') {
           const body = res.body;
-          const stream = Object.assign(body as unknown as AsyncIterable<Uint8Array>, { cancel: () => { body.destroy(); } });
+          const typed = (async function* (): AsyncGenerator<Uint8Array> {
+            try {
+              yield* body as unknown as AsyncIterable<Uint8Array>;
+            } catch (e) {
+              throw req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
+            }
+          })();
+          const stream = Object.assign(typed, { cancel: () => { body.destroy(); } });
           return { status, headers: resHeaders, body: Buffer.alloc(0), stream };
         }
-        return { status, headers: resHeaders, body: Buffer.from(await res.body.arrayBuffer()) };
+        try {
+          return { status, headers: resHeaders, body: Buffer.from(await res.body.arrayBuffer()) };
+        } catch (e) {
+          throw req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
+        }
       }
       const text = await readErrorBody(res.body);
       const location = header(resHeaders, 'location');
@@ -276,6 +290,7 @@ export class Transport {
         redirects++;
         attempt--;
         const url = new URL(location, target.origin);
+        this.checkRedirect(req, target.origin, url, sensitive.sseC);
         target = { origin: url.origin, path: url.pathname, query: parseQuery(url.search.replace(/^\?/, '')) };
         continue;
       }
@@ -300,6 +315,28 @@ export class Transport {
         await this.probeCredentials(req.bucket, req.signal);
       }
       throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.credentialsConfirmed });
+    }
+  }
+
+  /**
+   * A redirect is re-sent with the same headers, so it may only go where those headers may go. A signed request or
+   * one with an SSE-C key follows a redirect only to the same origin (scheme, host and port), over https unless the
+   * connection allows insecure SSE; anything else is refused, so neither the key nor a signature reaches another
+   * host or travels in the clear. Unsigned requests without a key never go from https to http.
+   */
+  private checkRedirect(req: TransportRequest, from: string, to: URL, sseC: boolean): void {
+    const carriesSecret = sseC || !req.unsigned;
+    const sameOrigin = to.origin === from;
+    const downgrade = new URL(from).protocol === 'https:' && to.protocol !== 'https:';
+    const plainHttpWithKey = sseC && to.protocol !== 'https:' && !this.cfg.allowInsecureSse;
+    if ((carriesSecret && !sameOrigin) || downgrade || plainHttpWithKey || (to.protocol !== 'http:' && to.protocol !== 'https:')) {
+      const why = downgrade || plainHttpWithKey ? 'to plain http' : 'to another host';
+      throw new StorageError({
+        code: 'RedirectRefused', operation: req.operation, bucket: req.bucket, key: req.key,
+        message: `${req.operation} refused: the server redirected ${why} (${to.protocol}//${to.host}); `
+          + `${sseC ? 'the request carries an SSE-C key' : 'the request is signed with the connection\'s credentials'}, `
+          + 'which are only sent to the configured endpoint. Check the connection\'s endpoint, region and addressing.',
+      });
     }
   }
 

@@ -1,9 +1,14 @@
 // The one error mapping: anything thrown below (storage, keys, connections) -> what VS Code shows.
 import * as vscode from 'vscode';
+import type { StorageErrorCode } from '../storage/errors';
 
 export type ErrorKind = 'notFound' | 'noPermissions' | 'exists' | 'unavailable' | 'cancelled';
 
-const KIND_BY_CODE: Record<string, ErrorKind> = {
+/** Codes thrown above the storage core (key ring, connections, command arguments). */
+type LocalCode = 'UnknownConnection' | 'NoKeyOpensObject' | 'MissingDefaultKey' | 'MissingCredentials';
+
+/** Every code has a kind: a new StorageErrorCode without an entry here does not compile. */
+const KIND_BY_CODE: Record<StorageErrorCode | LocalCode, ErrorKind> = {
   NoSuchKey: 'notFound',
   NoSuchBucket: 'notFound',
   UnknownConnection: 'notFound',
@@ -16,10 +21,24 @@ const KIND_BY_CODE: Record<string, ErrorKind> = {
   AccessDenied: 'noPermissions',
   BadCredentials: 'noPermissions',
   InsecureSse: 'noPermissions',
-  ClockSkew: 'unavailable',
+  RedirectRefused: 'noPermissions',
   PreconditionFailed: 'exists',
   Conflict: 'exists',
   Aborted: 'cancelled',
+  NotImplemented: 'unavailable',
+  NoSuchUpload: 'unavailable',
+  NotEncrypted: 'unavailable',
+  ClockSkew: 'unavailable',
+  Throttled: 'unavailable',
+  Network: 'unavailable',
+  Timeout: 'unavailable',
+  InvalidArgument: 'unavailable',
+  InvalidRange: 'unavailable',
+  EntityTooSmall: 'unavailable',
+  EntityTooLarge: 'unavailable',
+  BadDigest: 'unavailable',
+  ServerError: 'unavailable',
+  Unknown: 'unavailable',
 };
 
 export interface DescribedError {
@@ -30,12 +49,12 @@ export interface DescribedError {
 
 /** Stable code and a user-facing message for any error. Messages come from our own error classes, which never carry secrets. */
 export function describeError(err: unknown): DescribedError {
-  if (err instanceof vscode.CancellationError) {
+  if (err instanceof vscode.CancellationError || (err as { name?: unknown })?.name === 'AbortError') {
     return { kind: 'cancelled', code: 'Aborted', message: 'Cancelled.' };
   }
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'Unknown';
   const message = err instanceof Error && err.message ? err.message : String(err);
-  return { kind: KIND_BY_CODE[code] ?? 'unavailable', code, message };
+  return { kind: (KIND_BY_CODE as Record<string, ErrorKind>)[code] ?? 'unavailable', code, message };
 }
 
 export function toFileSystemError(err: unknown, uri: vscode.Uri): vscode.FileSystemError | vscode.CancellationError {
