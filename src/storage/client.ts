@@ -12,10 +12,10 @@ import * as multipart from './client/multipart';
 import * as objects from './client/objects';
 import * as reads from './client/objects-read';
 import {
-  AppendResult, BucketEncryption, BucketHead, BucketInfo, CompletedPart, ConnectionConfig, CopyOptions, CopyResult,
-  CopySource, Credentials, DeleteObjectsResult, DeleteOptions, DialectName, GetResult, ListBucketsOptions, ListOptions,
-  ListPage, ListPartsResult, ListUploadsOptions, ListUploadsResult, MultipartUploadInit, ObjectHead, PartCopyOptions,
-  PartWriteOptions, PutResult, ReadOptions, RequestOptions, WriteOptions,
+  AppendResult, BucketEncryption, BucketHead, BucketInfo, CompletedPart, CompleteResult, ConnectionConfig, CopyOptions,
+  CopyResult, CopySource, Credentials, DeleteObjectsResult, DeleteOptions, DialectName, GetResult, ListAllUploadsOptions,
+  ListBucketsOptions, ListOptions, ListPage, ListPartsResult, ListUploadsOptions, ListUploadsResult, MultipartUploadInfo,
+  MultipartUploadInit, ObjectHead, PartCopyOptions, PartWriteOptions, PutResult, ReadOptions, RequestOptions, WriteOptions,
 } from './types';
 
 export type { CompleteOptions } from './client/multipart';
@@ -101,7 +101,11 @@ export class StorageClient {
     return reads.getObject(await this.t(opts?.signal), bucket, key, opts);
   }
 
-  /** Always sends Content-MD5; throws `NotEncrypted` if encryption was requested but the object was stored without. */
+  /**
+   * Always sends Content-MD5; throws `NotEncrypted` if encryption was requested but the object was stored without.
+   * `ifMatch` / `ifNoneMatch` make it conditional (412 is `PreconditionFailed`); see `exactConditions` for the retry
+   * of a quoted If-Match.
+   */
   async putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
     return objects.putObject(await this.t(opts?.signal), bucket, key, body, opts);
   }
@@ -110,7 +114,10 @@ export class StorageClient {
     return append.appendObject(await this.t(opts?.signal), bucket, key, position, body, opts);
   }
 
-  /** Server-side copy; a 200 without an ETag is a failure; the target's encryption is verified. */
+  /**
+   * Server-side copy (copy-source SSE-C key in `source`, metadata directive in `opts`). A 200 without an ETag or with
+   * an `<Error>` body is a failure (NotImplemented keeps its code); the target's encryption is verified (`NotEncrypted`).
+   */
   async copyObject(source: CopySource, bucket: string, key: string, opts?: CopyOptions): Promise<CopyResult> {
     return copy.copyObject(await this.t(opts?.signal), source, bucket, key, opts);
   }
@@ -130,6 +137,7 @@ export class StorageClient {
     return multipart.initiateMultipartUpload(await this.t(opts?.signal), bucket, key, opts);
   }
 
+  /** A part answered without an ETag is a failure (it could not be completed). */
   async uploadPart(
     bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array | AsyncIterable<Uint8Array>,
     opts?: PartWriteOptions & { contentLength?: number },
@@ -137,18 +145,25 @@ export class StorageClient {
     return multipart.uploadPart(await this.t(opts?.signal), bucket, key, uploadId, partNumber, body, opts);
   }
 
+  /** Like copyObject: a 200 without an ETag or with an `<Error>` body is a failure. */
   async uploadPartCopy(
     bucket: string, key: string, uploadId: string, partNumber: number, source: CopySource, opts?: PartCopyOptions,
   ): Promise<CompletedPart> {
     return multipart.uploadPartCopy(await this.t(opts?.signal), bucket, key, uploadId, partNumber, source, opts);
   }
 
+  /**
+   * Conditional with `ifMatch` / `ifNoneMatch`. A 200 with an `<Error>` body is a failure. Repeated after a lost or
+   * 5xx answer; a repeat that finds the upload already completed is accepted only when the object's ETag is the one
+   * these parts make (see client/multipart.ts).
+   */
   async completeMultipartUpload(
     bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: multipart.CompleteOptions,
-  ): Promise<{ etag: string }> {
+  ): Promise<CompleteResult> {
     return multipart.completeMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, parts, opts);
   }
 
+  /** An upload that is already gone (404 NoSuchUpload) counts as aborted. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string, opts?: RequestOptions): Promise<void> {
     return multipart.abortMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, opts);
   }
@@ -159,8 +174,14 @@ export class StorageClient {
     return multipart.listParts(await this.t(opts?.signal), bucket, key, uploadId, opts);
   }
 
+  /** One page. */
   async listMultipartUploads(bucket: string, opts?: ListUploadsOptions): Promise<ListUploadsResult> {
     return multipart.listMultipartUploads(await this.t(opts?.signal), bucket, opts);
+  }
+
+  /** Every upload in progress under `opts.prefix`, all pages. */
+  async listAllMultipartUploads(bucket: string, opts?: ListAllUploadsOptions): Promise<MultipartUploadInfo[]> {
+    return multipart.listAllMultipartUploads(await this.t(opts?.signal), bucket, opts);
   }
 
   async dispose(): Promise<void> {

@@ -185,7 +185,9 @@ function codeFromStatus(status: number): StorageErrorCode {
     case 501: return 'NotImplemented';
     case 503: return 'Throttled';
     default:
-      if (status >= 500) {
+      // A 2xx reaches here only with an `<Error>` body whose code we do not know (Complete, copies): the server
+      // failed after it had already answered 200.
+      if (status >= 500 || (status >= 200 && status < 300)) {
         return 'ServerError';
       }
       if (status === 400) {

@@ -82,7 +82,8 @@ function rfc1123(d: Date): string {
 export class Transport {
   private readonly endpoint: URL;
   private readonly agent: Agent;
-  private readonly maxAttempts: number;
+  /** Attempts per replayable request; also the bound for callers that repeat a non-replayable one themselves. */
+  readonly maxAttempts: number;
   private readonly now: () => Date;
   private clockOffsetMs = 0;
   /** Set after the first 2xx to a signed request: the credentials are known to work. */
@@ -353,7 +354,8 @@ export class Transport {
     }
   }
 
-  private async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+  /** The pause before attempt `attempt + 1` (jittered, exponential); rejects with Aborted when `signal` fires. */
+  async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
     const cap = Math.min(5_000, 100 * 2 ** (attempt - 1));
     const ms = Math.floor(cap / 2 + Math.random() * (cap / 2));
     await new Promise<void>((resolve, reject) => {

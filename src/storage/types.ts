@@ -101,6 +101,11 @@ export interface WriteOptions extends RequestOptions {
   ifMatch?: string;
   /** `*` for create-only. */
   ifNoneMatch?: string;
+  /**
+   * Send `ifMatch` / `ifNoneMatch` exactly as given. By default a quoted If-Match refused with 412 is tried once more
+   * unquoted (RGW compares against the bare ETag); callers that handle that quirk themselves turn this off.
+   */
+  exactConditions?: boolean;
 }
 
 export interface PutResult {
@@ -182,6 +187,14 @@ export interface CompletedPart {
   etag: string;
 }
 
+export interface CompleteResult {
+  /** The object's ETag (from the answer, or from a HEAD when the server answered an empty one, as RGW does). */
+  etag: string;
+  /** What the answer (or that HEAD) says about the object's encryption. */
+  encryption: ObjectEncryption;
+  versionId?: string;
+}
+
 export interface PartInfo extends CompletedPart {
   size: number;
   lastModified?: Date;
@@ -213,6 +226,11 @@ export interface ListUploadsOptions extends RequestOptions {
   maxUploads?: number;
   keyMarker?: string;
   uploadIdMarker?: string;
+}
+
+/** Every page of ListMultipartUploads: only a prefix narrows it. */
+export interface ListAllUploadsOptions extends RequestOptions {
+  prefix?: string;
 }
 
 export interface DeleteObjectsResult {

@@ -23,7 +23,8 @@ export function copySourceHeaders(source: CopySource, dialect: Dialect): Record<
 
 /**
  * A copy may answer 200 and still have failed: success only when the body carries an ETag. Returns the ETag or
- * throws the error the body describes.
+ * throws the error the body describes (its own code: NotImplemented stays NotImplemented; a code we do not know is
+ * ServerError). A 200 with neither is ServerError too: the server failed after answering, and a copy may be repeated.
  */
 export function requireCopyEtag(res: TransportResponse, operation: string, bucket: string, key: string): { etag: string; lastModified?: Date } {
   const text = res.body.toString('utf8');
@@ -35,7 +36,7 @@ export function requireCopyEtag(res: TransportResponse, operation: string, bucke
     throw errorFromResponse({ status: res.status, headers: res.headers, body: text }, { operation, method: 'PUT', bucket, key });
   }
   throw new StorageError({
-    code: 'Unknown', operation, bucket, key, status: res.status,
+    code: 'ServerError', operation, bucket, key, status: res.status,
     message: `${operation} (${bucket}/${key}): the server answered ${res.status} without an ETag, so the copy did not happen`,
   });
 }

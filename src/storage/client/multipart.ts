@@ -1,16 +1,17 @@
 // Multipart upload: initiate, parts (data and copy), complete, abort, and the two listings.
 
-import { errorFromResponse, StorageError } from '../errors';
-import { header, md5Base64, Transport } from '../transport';
+import { createHash } from 'node:crypto';
+import { errorFromResponse, isStorageError, StorageError } from '../errors';
+import { header, md5Base64, ResponseHeaders, Transport, TransportResponse } from '../transport';
 import { parseEncryption, sseCustomerHeaders } from '../sse';
 import {
   buildCompleteMultipartXml, parseCompleteMultipart, parseInitiateMultipart, parseListMultipartUploads, parseListParts,
 } from '../xml';
 import {
-  CompletedPart, CopySource, ListPartsResult, ListUploadsOptions, ListUploadsResult, MultipartUploadInit,
-  PartCopyOptions, PartWriteOptions, RequestOptions, WriteOptions,
+  CompletedPart, CompleteResult, CopySource, ListAllUploadsOptions, ListPartsResult, ListUploadsOptions, ListUploadsResult,
+  MultipartUploadInfo, MultipartUploadInit, ObjectHead, PartCopyOptions, PartWriteOptions, RequestOptions, WriteOptions,
 } from '../types';
-import { objectWriteHeaders } from './objects';
+import { objectWriteHeaders, unquote } from './objects';
 import { copySourceHeaders, requireCopyEtag } from './copy';
 import { headObject } from './objects-read';
 
@@ -55,7 +56,15 @@ export async function uploadPart(
   const res = await t.send({
     operation: 'uploadPart', method: 'PUT', bucket, key, body, headers, signal: opts?.signal, query: partQuery(partNumber, uploadId),
   });
-  return { partNumber, etag: header(res.headers, 'etag') ?? '' };
+  const etag = header(res.headers, 'etag');
+  if (!etag) {
+    // Complete needs every part's ETag: a part without one cannot be used.
+    throw new StorageError({
+      code: 'Unknown', operation: 'uploadPart', bucket, key, status: res.status,
+      message: `uploadPart ${partNumber} (${bucket}/${key}): the server answered ${res.status} without an ETag`,
+    });
+  }
+  return { partNumber, etag };
 }
 
 /**
@@ -80,36 +89,166 @@ export async function uploadPartCopy(
 }
 
 export interface CompleteOptions extends RequestOptions {
-  /** SSE-C key, used for the HEAD that fetches the real ETag when the server answers an empty one (RGW). */
+  /** SSE-C key of the upload, for the HEADs: the real ETag when the answer has none (RGW), the check after a lost answer. */
   sseCustomerKey?: Uint8Array;
+  /** Complete only if the object still has this ETag; sent exactly as given (RGW 16 ignores it on Complete). */
+  ifMatch?: string;
+  /** `*`: complete only if the object does not exist; sent as given (RGW 16 ignores it on Complete). */
+  ifNoneMatch?: string;
 }
 
 /**
- * Completes an upload (parts sorted ascending). Not retried automatically: a lost answer may mean success.
- * A 200 carrying an `<Error>` is a failure. RGW answers an empty ETag, so the object is HEADed for the real one.
+ * The ETag S3 gives the object a multipart upload completes: the MD5 of the parts' binary MD5s, then `-<part count>`
+ * (RGW and AWS alike). `undefined` when a part ETag is not a plain MD5 (gateways that answer other ETags): then the
+ * final ETag cannot be predicted.
  */
-export async function completeMultipartUpload(
-  t: Transport, bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: CompleteOptions,
-): Promise<{ etag: string }> {
-  const body = Buffer.from(buildCompleteMultipartXml(parts), 'utf8');
+export function expectedMultipartEtag(parts: CompletedPart[]): string | undefined {
+  const md5 = createHash('md5');
+  for (const p of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
+    const hex = unquote(p.etag.trim());
+    if (!/^[0-9a-f]{32}$/i.test(hex)) {
+      return undefined;
+    }
+    md5.update(Buffer.from(hex, 'hex'));
+  }
+  return `"${md5.digest('hex')}-${parts.length}"`;
+}
+
+/** Failures after which the Complete may or may not have happened: the answer was lost, or it is a server error. */
+function outcomeOpen(e: unknown): boolean {
+  return isStorageError(e) && (e.code === 'Network' || e.code === 'Timeout' || e.code === 'ServerError' || e.code === 'Throttled');
+}
+
+function versionIdOf(headers: ResponseHeaders): string | undefined {
+  return header(headers, 'x-amz-version-id') ?? header(headers, 'x-obs-version-id');
+}
+
+function fromHead(head: ObjectHead, answered?: CompleteResult): CompleteResult {
+  const out: CompleteResult = {
+    etag: head.etag,
+    encryption: answered && answered.encryption.type !== 'none' ? answered.encryption : head.encryption,
+  };
+  const versionId = answered?.versionId ?? head.versionId;
+  if (versionId) {
+    out.versionId = versionId;
+  }
+  return out;
+}
+
+/** One Complete request; a 200 carrying an `<Error>` throws that error with its own code. */
+async function sendComplete(
+  t: Transport, bucket: string, key: string, uploadId: string, body: Buffer, headers: Record<string, string>, signal?: AbortSignal,
+): Promise<{ res: TransportResponse; etag?: string }> {
   const res = await t.send({
-    operation: 'completeMultipartUpload', method: 'POST', bucket, key, body, signal: opts?.signal, noRetry: true,
-    query: [['uploadId', uploadId]], headers: { 'content-type': 'application/xml', 'content-md5': md5Base64(body) },
+    operation: 'completeMultipartUpload', method: 'POST', bucket, key, body, signal, noRetry: true, query: [['uploadId', uploadId]], headers,
   });
   const text = res.body.toString('utf8');
   const parsed = parseCompleteMultipart(text);
   if (parsed.error) {
     throw errorFromResponse({ status: res.status, headers: res.headers, body: text }, { operation: 'completeMultipartUpload', method: 'POST', bucket, key });
   }
-  if (parsed.etag) {
-    return { etag: parsed.etag };
-  }
-  const head = await headObject(t, bucket, key, { signal: opts?.signal, sseCustomerKey: opts?.sseCustomerKey });
-  return { etag: head.etag };
+  return { res, etag: parsed.etag };
 }
 
+/**
+ * Completes an upload: parts sorted ascending, their ETags XML-escaped, the caller's conditions as given. A 200
+ * carrying an `<Error>` is a failure with that error's code (PreconditionFailed stays PreconditionFailed). RGW answers
+ * an empty ETag, so the object is then HEADed for the real one (best effort: the upload is complete either way, and
+ * the ETag stays empty if that HEAD fails).
+ *
+ * The transport never repeats a Complete on its own. Here it is repeated, up to the connection's attempts, after an
+ * answer that leaves the outcome open: a network failure or timeout, a 5xx, throttling, or a 200 with InternalError.
+ * If the lost attempt did complete the upload, RGW 16 answers the repeat with 200 and the ETag again (measured);
+ * other servers may find the upload gone (NoSuchUpload) or, with conditions, the object replaced (PreconditionFailed).
+ * Then the object is HEADed and accepted only if its ETag is exactly the
+ * one these parts produce (`expectedMultipartEtag`): that ETag is derived from the part ETags, so a match means the
+ * object consists of exactly these parts, ours or byte-identical ones. Anything else (another ETag, one that cannot
+ * be predicted, a failed HEAD) keeps the repeat's error: a success that cannot be proven is never reported.
+ * Timestamps are not used: clocks differ, and S3 dates a multipart object by the upload's initiation.
+ */
+export async function completeMultipartUpload(
+  t: Transport, bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: CompleteOptions,
+): Promise<CompleteResult> {
+  const body = Buffer.from(buildCompleteMultipartXml(parts), 'utf8');
+  const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-md5': md5Base64(body) };
+  if (opts?.ifMatch !== undefined) {
+    headers['if-match'] = opts.ifMatch;
+  }
+  if (opts?.ifNoneMatch !== undefined) {
+    headers['if-none-match'] = opts.ifNoneMatch;
+  }
+  let answer: { res: TransportResponse; etag?: string } | undefined;
+  for (let attempt = 1; !answer; attempt++) {
+    try {
+      answer = await sendComplete(t, bucket, key, uploadId, body, headers, opts?.signal);
+    } catch (e) {
+      if (attempt > 1 && (isStorageError(e, 'NoSuchUpload') || isStorageError(e, 'PreconditionFailed'))) {
+        return recoverLostComplete(t, bucket, key, parts, e, opts);
+      }
+      if (!outcomeOpen(e) || attempt >= t.maxAttempts || opts?.signal?.aborted) {
+        throw e;
+      }
+      await t.backoff(attempt, opts?.signal);
+    }
+  }
+  // Quoted like every other ETag the client returns: RGW answers a repeated Complete with a bare one.
+  const etag = answer.etag === undefined || /^(W\/)?".*"$/.test(answer.etag) ? answer.etag ?? '' : `"${answer.etag}"`;
+  const out: CompleteResult = { etag, encryption: parseEncryption(answer.res.headers) };
+  const versionId = versionIdOf(answer.res.headers);
+  if (versionId) {
+    out.versionId = versionId;
+  }
+  if (out.etag) {
+    return out;
+  }
+  try {
+    return fromHead(await headObject(t, bucket, key, { signal: opts?.signal, sseCustomerKey: opts?.sseCustomerKey }), out);
+  } catch {
+    return out;
+  }
+}
+
+/** After a lost answer: the object proves the upload completed (its ETag is the one these parts make), or `err` stands. */
+async function recoverLostComplete(
+  t: Transport, bucket: string, key: string, parts: CompletedPart[], err: StorageError, opts?: CompleteOptions,
+): Promise<CompleteResult> {
+  const expected = expectedMultipartEtag(parts);
+  let why = 'the expected ETag cannot be predicted from the part ETags';
+  if (expected !== undefined) {
+    try {
+      const head = await headObject(t, bucket, key, { signal: opts?.signal, sseCustomerKey: opts?.sseCustomerKey });
+      if (unquote(head.etag).toLowerCase() === unquote(expected)) {
+        return fromHead(head);
+      }
+      why = `the object's ETag ${head.etag} is not the ${expected} these parts make`;
+    } catch (e) {
+      if (isStorageError(e, 'Aborted')) {
+        throw e;
+      }
+      why = `the object could not be checked (${isStorageError(e) ? e.code : 'error'})`;
+    }
+  }
+  throw new StorageError({
+    code: err.code, operation: err.operation, status: err.status, serverCode: err.serverCode, serverMessage: err.serverMessage,
+    requestId: err.requestId, hostId: err.hostId, indicator: err.indicator, resource: err.resource, bucket, key,
+    message: `${err.message}; an earlier attempt's answer was lost and ${why}, so it is unknown whether that attempt completed the upload`,
+  });
+}
+
+/**
+ * Aborts an upload. One that is already gone (404 NoSuchUpload, or a 404 without a body) counts as aborted: that is
+ * the state asked for, and it is what the transport's repeat of an abort whose answer was lost finds. Any other
+ * failure, a missing bucket included, is thrown.
+ */
 export async function abortMultipartUpload(t: Transport, bucket: string, key: string, uploadId: string, opts?: RequestOptions): Promise<void> {
-  await t.send({ operation: 'abortMultipartUpload', method: 'DELETE', bucket, key, query: [['uploadId', uploadId]], signal: opts?.signal });
+  try {
+    await t.send({ operation: 'abortMultipartUpload', method: 'DELETE', bucket, key, query: [['uploadId', uploadId]], signal: opts?.signal });
+  } catch (e) {
+    if (isStorageError(e) && e.status === 404 && (e.serverCode === undefined || e.serverCode === 'NoSuchUpload')) {
+      return;
+    }
+    throw e;
+  }
 }
 
 export async function listParts(
@@ -156,4 +295,33 @@ export async function listMultipartUploads(t: Transport, bucket: string, opts?: 
     out.nextUploadIdMarker = r.nextUploadIdMarker;
   }
   return out;
+}
+
+/**
+ * Every upload in progress under `prefix`: all pages, following key-marker / upload-id-marker. A truncated page
+ * without next markers continues after its last upload; one that would not move the markers on is an error, not a
+ * silently short list.
+ */
+export async function listAllMultipartUploads(t: Transport, bucket: string, opts?: ListAllUploadsOptions): Promise<MultipartUploadInfo[]> {
+  const out: MultipartUploadInfo[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await listMultipartUploads(t, bucket, { prefix: opts?.prefix, keyMarker, uploadIdMarker, signal: opts?.signal });
+    out.push(...page.uploads);
+    if (!page.isTruncated) {
+      return out;
+    }
+    const last = page.uploads.at(-1);
+    const nextKey = page.nextKeyMarker ?? last?.key;
+    const nextId = page.nextUploadIdMarker ?? last?.uploadId;
+    if (nextKey === undefined || (nextKey === keyMarker && nextId === uploadIdMarker)) {
+      throw new StorageError({
+        code: 'Unknown', operation: 'listMultipartUploads', bucket,
+        message: `listMultipartUploads (bucket ${bucket}): the listing is truncated but names no next page`,
+      });
+    }
+    keyMarker = nextKey;
+    uploadIdMarker = nextId;
+  }
 }

@@ -39,8 +39,8 @@ export async function putObject(t: Transport, bucket: string, key: string, body:
     res = await send(opts?.ifMatch);
   } catch (e) {
     // RGW compares If-Match against the unquoted ETag, so a quoted (RFC 7232) value fails even when it matches.
-    // Retrying unquoted is still conditional: a real mismatch fails again.
-    const quoted = opts?.ifMatch !== undefined && unquote(opts.ifMatch) !== opts.ifMatch;
+    // Retrying unquoted is still conditional: a real mismatch fails again. Not with `exactConditions`.
+    const quoted = opts?.ifMatch !== undefined && unquote(opts.ifMatch) !== opts.ifMatch && !opts.exactConditions;
     if (!(e instanceof StorageError && e.code === 'PreconditionFailed' && quoted)) {
       throw e;
     }

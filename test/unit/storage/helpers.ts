@@ -3,6 +3,8 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StorageClient } from '../../../src/storage/client';
+import { ConnectionConfig } from '../../../src/storage/types';
 
 /** Repository root, found from the compiled test location (out/test/unit/storage) or the source location. */
 export function repoRoot(): string {
@@ -43,5 +45,15 @@ export async function withServer(handler: Handler, fn: (endpoint: string, seen: 
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+/** Runs `fn` with a client for `endpoint` (test credentials, SSE allowed over http), disposed afterwards. */
+export async function withClient(endpoint: string, extra: Partial<ConnectionConfig>, fn: (c: StorageClient) => Promise<void>): Promise<void> {
+  const c = new StorageClient({ endpoint, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, allowInsecureSse: true, ...extra });
+  try {
+    await fn(c);
+  } finally {
+    await c.dispose();
   }
 }

@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client';
-import { withServer } from './helpers';
+import { withClient, withServer } from './helpers';
 import { clearDialectCache } from '../../../src/storage/client/detect';
 import { StorageError } from '../../../src/storage/errors';
-import { ConnectionConfig } from '../../../src/storage/types';
-
-
-async function withClient(endpoint: string, extra: Partial<ConnectionConfig>, fn: (c: StorageClient) => Promise<void>): Promise<void> {
-  const c = new StorageClient({ endpoint, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, allowInsecureSse: true, ...extra });
-  try {
-    await fn(c);
-  } finally {
-    await c.dispose();
-  }
-}
 
 const KEY = new Uint8Array(32).fill(1);
 
