@@ -51,16 +51,22 @@ export function hasConditions(c: Conditions): boolean {
   return c.ifMatch !== undefined || c.ifNoneMatch !== undefined;
 }
 
-/** The request headers for these conditions in the form this connection needs. */
-export function conditionHeaders(client: StorageClient, c: Conditions, unquoted = quirksOf(client).ifMatchUnquoted ?? false): Record<string, string> {
-  const h: Record<string, string> = {};
+/** The client's condition options, sent exactly as given: the If-Match value in the form this connection needs. */
+export interface ConditionOptions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  exactConditions: true;
+}
+
+export function conditionOptions(client: StorageClient, c: Conditions, unquoted = quirksOf(client).ifMatchUnquoted ?? false): ConditionOptions {
+  const o: ConditionOptions = { exactConditions: true };
   if (c.ifMatch !== undefined) {
-    h['if-match'] = unquoted ? unquoteEtag(c.ifMatch) : quoteEtag(c.ifMatch);
+    o.ifMatch = unquoted ? unquoteEtag(c.ifMatch) : quoteEtag(c.ifMatch);
   }
   if (c.ifNoneMatch !== undefined) {
-    h['if-none-match'] = c.ifNoneMatch;
+    o.ifNoneMatch = c.ifNoneMatch;
   }
-  return h;
+  return o;
 }
 
 /**
@@ -107,16 +113,16 @@ export async function precheck(client: StorageClient, bucket: string, key: strin
 }
 
 /**
- * Runs a conditional write. `write` gets the condition headers; a 412 that is the quoting quirk is retried once
- * unquoted and remembered; a real conflict becomes a PreconditionFailed StorageError naming both ETags.
+ * Runs a conditional write. `write` gets the condition options for the client call; a 412 that is the quoting quirk
+ * is retried once unquoted and remembered; a real conflict becomes a PreconditionFailed StorageError naming both ETags.
  */
 export async function conditionalWrite<T>(
   client: StorageClient, bucket: string, key: string, c: Conditions, operation: string, signal: AbortSignal | undefined,
-  write: (headers: Record<string, string>) => Promise<T>,
+  write: (conditions: ConditionOptions) => Promise<T>,
 ): Promise<T> {
   const q = quirksOf(client);
   try {
-    return await write(conditionHeaders(client, c));
+    return await write(conditionOptions(client, c));
   } catch (e) {
     if (!isStorageError(e, 'PreconditionFailed') || !hasConditions(c)) {
       throw e;
@@ -129,7 +135,7 @@ export async function conditionalWrite<T>(
       throw conflictError(operation, bucket, key, c, current, e);
     }
     try {
-      const out = await write(conditionHeaders(client, c, true));
+      const out = await write(conditionOptions(client, c, true));
       q.ifMatchUnquoted = true;
       return out;
     } catch (e2) {

@@ -6,15 +6,13 @@
 import { StorageClient } from '../client';
 import { StorageError, isStorageError } from '../errors';
 import { keyFingerprint } from '../sse';
-import { Transport } from '../transport';
-import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead } from '../types';
+import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
 import { quirksOf } from './conditional';
 import { linkedController, Semaphore, withRetry } from './control';
 import { downloadObject } from './download';
 import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
 import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './types';
 import { describeEncryption, encryptionMatches } from './verify';
-import { abortMultipart, completeMultipart, copyObjectRaw, initiateMultipart, transportOf, uploadPartCopy, WriteMeta } from './wire';
 
 export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;
 export const DEFAULT_COPY_PART_SIZE = 64 * MiB;
@@ -44,7 +42,7 @@ function errorDetail(e: StorageError): string {
 }
 
 /** The metadata the target gets: the source's (COPY, default) or the caller's (REPLACE). */
-function targetMeta(opts: TransferCopyOptions, src: ObjectHead): WriteMeta {
+function targetMeta(opts: TransferCopyOptions, src: ObjectHead): Pick<WriteOptions, 'encryption' | 'contentType' | 'metadata'> {
   return opts.metadataDirective === 'REPLACE'
     ? { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata }
     : { encryption: opts.encryption, contentType: src.contentType, metadata: src.metadata };
@@ -94,10 +92,11 @@ export async function copyWithFallback(
   }
   let unencryptedTarget = false;
   try {
-    const t = transportOf(client);
     const done = multipart
-      ? await serverMultipartCopy(t, source, target, src, opts)
-      : await copyObjectRaw(t, source, target.bucket, target.key, { ...targetMeta(opts, src), metadataDirective: opts.metadataDirective }, opts.signal);
+      ? await serverMultipartCopy(client, source, target, src, opts)
+      : await serverCopy(client, source, target, opts, () => {
+        unencryptedTarget = true;
+      });
     const check = await verifyTarget(client, target, opts.encryption, done.encryption, opts.signal);
     if (!check.ok) {
       unencryptedTarget = true;
@@ -145,14 +144,38 @@ export async function copyWithFallback(
   }
 }
 
+/**
+ * CopyObject. The client verifies the target's encryption itself: its NotEncrypted (or a failed HEAD with the target
+ * key) means the copy landed without the asked-for encryption, which switches to the streamed path.
+ */
+async function serverCopy(
+  client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions, landedUnencrypted: () => void,
+): Promise<{ etag: string; encryption: ObjectEncryption }> {
+  try {
+    return await client.copyObject(source, target.bucket, target.key, {
+      encryption: opts.encryption, metadataDirective: opts.metadataDirective, contentType: opts.contentType, metadata: opts.metadata,
+      signal: opts.signal,
+    });
+  } catch (e) {
+    const headFailed = isStorageError(e) && e.operation === 'headObject' && (e.code === 'KeyWrong' || e.code === 'KeyMissing');
+    if (!isStorageError(e, 'NotEncrypted') && !headFailed) {
+      throw e;
+    }
+    landedUnencrypted();
+    throw new Fallback('encryption-not-applied',
+      `the server-side copy left the target ${headFailed ? 'unreadable with the target key' : describeEncryption({ type: 'none' })} `
+      + `instead of ${describeEncryption(opts.encryption)}`);
+  }
+}
+
 async function serverMultipartCopy(
-  t: Transport, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
+  client: StorageClient, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
 ): Promise<{ etag: string; encryption: ObjectEncryption }> {
   const size = src.size;
   const partSize = choosePartSize(size, opts.partSize ?? DEFAULT_COPY_PART_SIZE);
   const count = Math.max(1, Math.ceil(size / partSize));
   const pinned: CopySource = { ...source, versionId: source.versionId ?? src.versionId };
-  const { uploadId } = await initiateMultipart(t, target.bucket, target.key, targetMeta(opts, src), opts.signal);
+  const { uploadId } = await client.initiateMultipartUpload(target.bucket, target.key, { ...targetMeta(opts, src), signal: opts.signal });
   const { controller, dispose } = linkedController(opts.signal);
   const sem = new Semaphore(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const etags = new Array<string>(count);
@@ -171,8 +194,10 @@ async function serverMultipartCopy(
       const end = Math.min(size, start + partSize) - 1;
       running.push((async () => {
         try {
-          etags[i] = await withRetry(4, controller.signal,
-            () => uploadPartCopy(t, pinned, target.bucket, target.key, uploadId, i + 1, { start, end }, opts.encryption, controller.signal));
+          const part = await withRetry(4, controller.signal, () => client.uploadPartCopy(target.bucket, target.key, uploadId, i + 1, pinned, {
+            range: { start, end }, sseCustomerKey: targetKey(opts.encryption), signal: controller.signal,
+          }));
+          etags[i] = part.etag;
           partsDone++;
           bytes += end - start + 1;
           opts.onProgress?.({ operation: 'copy', bytes, totalBytes: size, partsDone, partsTotal: count });
@@ -190,11 +215,13 @@ async function serverMultipartCopy(
     if (failure !== undefined) {
       throw failure;
     }
-    return await completeMultipart(t, target.bucket, target.key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), {}, opts.signal);
+    return await client.completeMultipartUpload(target.bucket, target.key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), {
+      sseCustomerKey: targetKey(opts.encryption), signal: opts.signal,
+    });
   } catch (e) {
     controller.abort();
     await Promise.allSettled(running);
-    await withRetry(4, undefined, () => abortMultipart(t, target.bucket, target.key, uploadId)).catch(() => undefined);
+    await withRetry(4, undefined, () => client.abortMultipartUpload(target.bucket, target.key, uploadId)).catch(() => undefined);
     throw e;
   } finally {
     dispose();

@@ -1,5 +1,5 @@
 // The transfer layer: multipart upload, parallel download, server-side copy with a verified streamed fallback,
-// conditional save. Built on the storage client; no `vscode`.
+// conditional save. Built on the storage client's public methods only; no `vscode`.
 
 export { ByteCounter } from './memory';
 export { uploadObject, choosePartSize, MIN_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_CONCURRENCY } from './upload';
@@ -7,5 +7,4 @@ export { downloadObject, downloadToFile, Download, DEFAULT_PARALLEL_THRESHOLD, D
 export { copyWithFallback, DEFAULT_MULTIPART_COPY_THRESHOLD, DEFAULT_COPY_PART_SIZE } from './copy';
 export { saveObject, SaveOptions } from './save';
 export { quirksOf, ConnectionQuirks, currentEtag, quoteEtag, unquoteEtag } from './conditional';
-export { listMultipartUploads, abortMultipart, UploadListing } from './wire';
 export * from './types';

@@ -4,7 +4,6 @@
 
 import { StorageClient } from '../client';
 import { StorageError, isStorageError } from '../errors';
-import { Transport } from '../transport';
 import { EncryptionSpec, ObjectEncryption } from '../types';
 import { Conditions, conditionalWrite, precheck } from './conditional';
 import { abortedError, linkedController, Semaphore, withRetry } from './control';
@@ -12,7 +11,6 @@ import { ByteCounter } from './memory';
 import { openSource, PartReader } from './source';
 import { UploadOptions, UploadResult, UploadSource } from './types';
 import { encryptionMatches, describeEncryption } from './verify';
-import { abortMultipart, completeMultipart, initiateMultipart, putObjectRaw, transportOf, uploadPart } from './wire';
 
 export const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;
@@ -69,7 +67,6 @@ function conditionsOf(opts: UploadOptions): Conditions {
 }
 
 async function singlePut(client: StorageClient, bucket: string, key: string, reader: PartReader, opts: UploadOptions): Promise<UploadResult> {
-  const t = transportOf(client);
   const memory = opts.memory ?? new ByteCounter();
   const startPeak = memory.peak;
   const size = reader.size;
@@ -80,7 +77,7 @@ async function singlePut(client: StorageClient, bucket: string, key: string, rea
     await reader.checkEnd();
     const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
     const res = await conditionalWrite(client, bucket, key, conditionsOf(opts), 'upload', opts.signal,
-      (h) => putObjectRaw(t, bucket, key, body, meta, h, opts.signal));
+      (c) => client.putObject(bucket, key, body, { ...meta, ...c, signal: opts.signal }));
     let encryption = res.encryption;
     if (!encryptionMatches(opts.encryption, encryption)) {
       encryption = (await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal })).encryption;
@@ -99,9 +96,9 @@ async function singlePut(client: StorageClient, bucket: string, key: string, rea
 }
 
 /** Aborts a multipart upload, retrying a few times; never under the caller's (possibly aborted) signal. */
-async function abortQuietly(t: Transport, bucket: string, key: string, uploadId: string): Promise<unknown> {
+async function abortQuietly(client: StorageClient, bucket: string, key: string, uploadId: string): Promise<unknown> {
   try {
-    await withRetry(4, undefined, () => abortMultipart(t, bucket, key, uploadId));
+    await withRetry(4, undefined, () => client.abortMultipartUpload(bucket, key, uploadId));
     return undefined;
   } catch (e) {
     return e;
@@ -109,7 +106,6 @@ async function abortQuietly(t: Transport, bucket: string, key: string, uploadId:
 }
 
 async function multipartUpload(client: StorageClient, bucket: string, key: string, reader: PartReader, opts: UploadOptions): Promise<UploadResult> {
-  const t = transportOf(client);
   const memory = opts.memory ?? new ByteCounter();
   const own = new ByteCounter();
   const size = reader.size;
@@ -122,7 +118,7 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
 
   // Fail before sending gigabytes when the condition already does not hold.
   await precheck(client, bucket, key, cond, 'upload', opts.signal);
-  const { uploadId } = await initiateMultipart(t, bucket, key, meta, opts.signal);
+  const { uploadId } = await client.initiateMultipartUpload(bucket, key, { ...meta, signal: opts.signal });
   const { controller, dispose } = linkedController(opts.signal);
   const signal = controller.signal;
   const etags: string[] = new Array<string>(partsTotal);
@@ -164,8 +160,10 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
       const partNumber = n;
       running.push((async () => {
         try {
-          etags[partNumber - 1] = await withRetry(attempts, signal,
-            () => uploadPart(t, bucket, key, uploadId, partNumber, body, opts.encryption, signal));
+          const part = await withRetry(attempts, signal, () => client.uploadPart(bucket, key, uploadId, partNumber, body, {
+            sseCustomerKey: sseKey(opts.encryption), signal,
+          }));
+          etags[partNumber - 1] = part.etag;
           bytesDone += length;
           partsDone++;
           opts.onProgress?.({ operation: 'upload', bytes: bytesDone, totalBytes: size, partsDone, partsTotal });
@@ -189,22 +187,29 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
     const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
     // RGW ignores If-Match / If-None-Match on Complete: check right before it (the server still gets the headers).
     await precheck(client, bucket, key, cond, 'upload', opts.signal);
-    const done = await completeOrRecover(client, t, bucket, key, uploadId, parts, cond, opts.signal);
+    // The client repeats a Complete whose answer was lost and accepts the repeat's NoSuchUpload only when the
+    // object is provably this upload (see completeMultipartUpload).
+    const done = await conditionalWrite(client, bucket, key, cond, 'upload', opts.signal,
+      (c) => client.completeMultipartUpload(bucket, key, uploadId, parts, { ...c, sseCustomerKey: sseKey(opts.encryption), signal: opts.signal }));
     completed = true;
-    const head = await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal });
-    const encryption = encryptionMatches(opts.encryption, done.encryption) ? done.encryption : head.encryption;
+    let { etag, encryption, versionId } = done;
+    if (!etag || !encryptionMatches(opts.encryption, encryption)) {
+      const head = await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal });
+      etag ||= head.etag;
+      versionId ??= head.versionId;
+      if (!encryptionMatches(opts.encryption, encryption)) {
+        encryption = head.encryption;
+      }
+    }
     if (!encryptionMatches(opts.encryption, encryption)) {
       throw notEncrypted(bucket, key, opts.encryption, encryption);
     }
-    return {
-      etag: done.etag || head.etag, encryption, versionId: done.versionId ?? head.versionId, size, multipart: true,
-      parts: partsTotal, peakBytesHeld: own.peak,
-    };
+    return { etag, encryption, versionId, size, multipart: true, parts: partsTotal, peakBytesHeld: own.peak };
   } catch (e) {
     if (!completed) {
       controller.abort();
       await Promise.allSettled(running);
-      const abortFailure = await abortQuietly(t, bucket, key, uploadId);
+      const abortFailure = await abortQuietly(client, bucket, key, uploadId);
       if (abortFailure !== undefined) {
         // Keep the original error's code; name the upload id so it can be cleaned up.
         throw new StorageError({
@@ -219,29 +224,5 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
     throw e;
   } finally {
     dispose();
-  }
-}
-
-/**
- * Complete, conditionally. A Complete whose first answer was lost and that the transport retried finds the upload
- * gone (NoSuchUpload): if the object now has this upload's shape (size, part count), the first attempt succeeded.
- */
-async function completeOrRecover(
-  client: StorageClient, t: Transport, bucket: string, key: string, uploadId: string,
-  parts: Array<{ partNumber: number; etag: string }>, cond: Conditions, signal?: AbortSignal,
-): Promise<{ etag: string; encryption: ObjectEncryption; versionId?: string }> {
-  try {
-    return await conditionalWrite(client, bucket, key, cond, 'upload', signal,
-      (h) => completeMultipart(t, bucket, key, uploadId, parts, h, signal));
-  } catch (e) {
-    if (!isStorageError(e, 'NoSuchUpload')) {
-      throw e;
-    }
-    const list = await client.listObjects(bucket, { prefix: key, maxKeys: 1, signal });
-    const obj = list.objects[0];
-    if (obj && obj.key === key && obj.etag.replace(/"/g, '').endsWith(`-${parts.length}`)) {
-      return { etag: obj.etag, encryption: { type: 'none' } };
-    }
-    throw e;
   }
 }

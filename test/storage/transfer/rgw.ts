@@ -4,8 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client';
 import { ConnectionConfig } from '../../../src/storage/types';
-import { transportOf } from '../../../src/storage/transfer/wire';
-import { listMultipartUploads } from '../../../src/storage/transfer';
+import { rgw } from '../support/env';
+import { createBucket as createRgwBucket, destroyBucket } from '../support/rgwAdmin';
 
 export const MiB = 1024 * 1024;
 
@@ -27,31 +27,16 @@ export function makeClient(endpoint?: string, extra?: Partial<ConnectionConfig>)
   return new StorageClient(config(endpoint, extra));
 }
 
-export async function createBucket(client: StorageClient, prefix: string): Promise<string> {
+/** A fresh bucket `<prefix>-<random>` (the client has no bucket creation: a signed request from the test support). */
+export async function createBucket(prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  await transportOf(client).send({ operation: 'createBucket', method: 'PUT', bucket: name });
+  await createRgwBucket(rgw(), name);
   return name;
 }
 
-/** Deletes every object and upload, then the bucket (best effort). */
+/** Aborts every upload, deletes every object, then the bucket (best effort). */
 export async function removeBucket(client: StorageClient, bucket: string): Promise<void> {
-  try {
-    const t = transportOf(client);
-    for (const u of await listMultipartUploads(t, bucket)) {
-      await t.send({ operation: 'abort', method: 'DELETE', bucket, key: u.key, query: [['uploadId', u.uploadId]], acceptStatus: [404] });
-    }
-    let continuation: string | undefined;
-    do {
-      const page = await client.listObjects(bucket, { continuation, maxKeys: 1000 });
-      for (const o of page.objects) {
-        await client.deleteObject(bucket, o.key);
-      }
-      continuation = page.isTruncated ? page.nextContinuation : undefined;
-    } while (continuation);
-    await t.send({ operation: 'deleteBucket', method: 'DELETE', bucket, acceptStatus: [404, 409] });
-  } catch {
-    // leave it to the server's data dir being wiped
-  }
+  await destroyBucket(rgw(), client, bucket);
 }
 
 export function sseKey(): Uint8Array {

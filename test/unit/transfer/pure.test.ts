@@ -6,7 +6,6 @@ import { keyFingerprint } from '../../../src/storage/sse';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
 import { encryptionMatches } from '../../../src/storage/transfer/verify';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
-import { completeXml } from '../../../src/storage/transfer/wire';
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
 import { Semaphore, withRetry } from '../../../src/storage/transfer/control';
@@ -53,14 +52,6 @@ describe('ETag forms', () => {
     assert.equal(unquoteEtag('W/"abc"'), 'abc');
     assert.equal(quoteEtag('*'), '*');
     assert.equal(sameEtag('"a-2"', 'a-2'), true);
-  });
-});
-
-describe('completeXml', () => {
-  it('sorts parts and escapes ETags', () => {
-    assert.equal(completeXml([{ partNumber: 2, etag: '"b"' }, { partNumber: 1, etag: '"a"' }]),
-      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part>'
-      + '<Part><PartNumber>2</PartNumber><ETag>&quot;b&quot;</ETag></Part></CompleteMultipartUpload>');
   });
 });
 
