@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client';
 import { isStorageError } from '../../../src/storage/errors';
 import { keyFingerprint } from '../../../src/storage/sse';
+import { expectedMultipartEtag } from '../../../src/storage/client/multipart';
 import { ByteCounter, downloadObject, uploadObject } from '../../../src/storage/transfer';
 import { FaultProxy } from '../../support/faultProxy';
 import { createBucket, haveRgw, makeClient, MiB, randomSource, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
@@ -83,6 +84,18 @@ describe('transfer: upload and download against RGW', { skip: skipReason }, () =
     assert.equal(dl.head.encryption.type === 'sse-c' && dl.head.encryption.keyMd5, keyFingerprint(key));
   });
 
+  it('RGW names a completed SSE-C multipart object with the ETag its parts make (what a lost Complete is checked against)', async () => {
+    const key = sseKey();
+    const { uploadId } = await client.initiateMultipartUpload(bucket, 'etag.bin', { encryption: { type: 'sse-c', key } });
+    const parts = [
+      await client.uploadPart(bucket, 'etag.bin', uploadId, 1, randomBytes(5 * MiB), { sseCustomerKey: key }),
+      await client.uploadPart(bucket, 'etag.bin', uploadId, 2, randomBytes(1000), { sseCustomerKey: key }),
+    ];
+    const done = await client.completeMultipartUpload(bucket, 'etag.bin', uploadId, parts, { sseCustomerKey: key });
+    assert.equal(done.etag, expectedMultipartEtag(parts));
+    assert.equal(done.encryption.type === 'sse-c' && done.encryption.keyMd5, keyFingerprint(key));
+  });
+
   it('uses one PUT below the threshold (SSE-KMS) and reads it back', async () => {
     const data = randomBytes(3 * MiB);
     const res = await uploadObject(client, bucket, 'small.bin', { kind: 'bytes', data }, { encryption: { type: 'kms', keyId: process.env.RGW_KMS_KEY_1 } });
@@ -133,6 +146,27 @@ describe('transfer: upload and download against RGW', { skip: skipReason }, () =
       assert.equal(res.parts, 3);
       const dl = await downloadObject(client, bucket, 'reset.bin', { sseCustomerKey: key });
       assert.equal((await sha256Of(dl.body)).hex, src.digest());
+    });
+
+    it('recovers a Complete whose answer is lost: the client repeats it (RGW answers the repeat with 200)', async () => {
+      const key = sseKey();
+      const size = 11 * MiB;
+      const src = randomSource(size);
+      const isComplete = (r: { method: string; url: string }): boolean => r.method === 'POST' && r.url.includes('uploadId=');
+      const completes = (): number => proxy.stats.log.filter((l) => l.startsWith('POST ') && l.includes('uploadId=')).length;
+      const resetsBefore = proxy.stats.resets;
+      const completesBefore = completes();
+      proxy.resetNext({ afterBytes: 0, direction: 'response', match: isComplete });
+      const res = await uploadObject(proxied, bucket, 'lost-complete.bin', { kind: 'stream', stream: src.stream, size }, {
+        encryption: { type: 'sse-c', key }, partSize: 5 * MiB, multipartThreshold: 5 * MiB,
+      });
+      assert.equal(proxy.stats.resets - resetsBefore, 1);
+      assert.equal(completes() - completesBefore, 2);
+      assert.equal(res.parts, 3);
+      const dl = await downloadObject(client, bucket, 'lost-complete.bin', { sseCustomerKey: key });
+      assert.equal(dl.head.etag, res.etag);
+      assert.equal((await sha256Of(dl.body)).hex, src.digest());
+      assert.deepEqual(await client.listAllMultipartUploads(bucket, { prefix: 'lost-complete.bin' }), []);
     });
 
     it('retries three 503 SlowDown answers in a row with backoff', async () => {
