@@ -23,5 +23,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/storage/**/*.ts', 'src/keys/**/*.ts'], ignores: ['src/keys/secretKeyRing.ts'], rules: noVscode },
+  { files: ['src/storage/**/*.ts', 'src/keys/**/*.ts', 'src/objects/**/*.ts'], ignores: ['src/keys/secretKeyRing.ts'], rules: noVscode },
+  {
+    // Adapters and commands reach the store only through the objects service.
+    files: ['src/vscode/**/*.ts', 'src/commands/**/*.ts', 'src/extension.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)storage/(client|transfer|transport)(/|$)',
+          message: 'Adapters and commands reach the store only through src/objects (one door to the store).',
+        }],
+      }],
+    },
+  },
 );

@@ -4,7 +4,7 @@ import { registerAddConnection } from './commands/addConnection';
 import { registerGenerateKey } from './commands/generateKey';
 import { registerImportKey } from './commands/importKey';
 import { registerRemoveConnection } from './commands/removeConnection';
-import { KeyRing } from './keys/keyRing';
+import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
 import { applyDemoSetup } from './vscode/demoSetup';
 import { ObsFileSystemProvider } from './vscode/fileSystemProvider';
@@ -13,15 +13,21 @@ import { BucketTreeProvider } from './vscode/tree/provider';
 import type { LoadMoreNode, TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
 
+/**
+ * What the integration tests see, returned only in ExtensionMode.Test: views and counts, never key bytes,
+ * credentials or anything that opens a connection. Other extensions get nothing from `activate`.
+ */
 export interface ExtensionApi {
   readonly tree: BucketTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly fileSystem: ObsFileSystemProvider;
-  readonly keyRing: KeyRing;
-  readonly connections: ConnectionManager;
+  readonly keys: { list(): Promise<KeyEntry[]>; remove(fingerprint: string): Promise<boolean> };
+  /** Read versions the file system still holds: the document, its ETag and key fingerprint, nothing else. */
+  heldReadVersions(): Array<{ uri: string; etag: string; keyFingerprint?: string }>;
+  /** Records the log's lines (redacted, trace level included) until disposed. */
+  recordLog(): { readonly lines: string[]; dispose(): void };
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi | undefined> {
   const log = new Log();
   const keyRing = new KeyRing(context.secrets);
   const connections = new ConnectionManager(context.secrets, keyRing, log);
@@ -45,7 +51,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.commands.registerCommand('obs.loadMore', (node: LoadMoreNode) => tree.loadMore(node)),
   );
   await applyDemoSetup(log);
-  return { tree, treeView, fileSystem, keyRing, connections };
+  if (context.extensionMode !== vscode.ExtensionMode.Test) {
+    return undefined;
+  }
+  return {
+    tree,
+    treeView,
+    keys: { list: () => keyRing.list(), remove: (fingerprint) => keyRing.remove(fingerprint) },
+    heldReadVersions: () => fileSystem.heldVersions,
+    recordLog: () => {
+      const lines: string[] = [];
+      const tap = log.tap((line) => lines.push(line));
+      return { lines, dispose: () => tap.dispose() };
+    },
+  };
 }
 
 export function deactivate(): void {

@@ -166,6 +166,11 @@ export class EncryptedObjectAccess {
     throw new NoKeyOpensObjectError(bucket, key, tried.size);
   }
 
+  /** Remembers that `k` opens this object (after we wrote it so): only its fingerprint is kept. */
+  remember(bucket: string, key: string, k: Uint8Array): void {
+    this.memo.set(bucket, key, fingerprintOf(k));
+  }
+
   /** Reads a whole object (for the editor), with the key that opens it. */
   async read(bucket: string, key: string, opened?: OpenedHead, signal?: AbortSignal): Promise<{ data: Uint8Array; head: ObjectHead; opened: OpenedHead }> {
     const o = opened ?? (await this.open(bucket, key, signal));

@@ -2,9 +2,9 @@
 // created once and disposed when the connection changes or goes away.
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { EncryptedObjectAccess, KeyMemo, type KeySource } from '../keys/access';
+import type { KeySource } from '../keys/access';
 import type { KeyRing } from '../keys/keyRing';
-import { StorageClient } from '../storage/client';
+import { openObjects, type ObjectsService, type ObjectsSession } from '../objects';
 import type { Credentials } from '../storage/types';
 import { defaultEncryptionOf, onConnectionsChanged, readConnections, writeConnections, type ConnectionSettings } from './config';
 import { Disposable } from './disposable';
@@ -12,8 +12,14 @@ import type { Log } from './log';
 
 export interface ConnectionSession {
   settings: ConnectionSettings;
-  client: StorageClient;
-  access: EncryptedObjectAccess;
+  objects: ObjectsService;
+}
+
+interface Opened {
+  settings: ConnectionSettings;
+  /** The settings the session was opened with, to tell whether a settings change concerns it. */
+  snapshot: string;
+  session: Promise<ObjectsSession & ConnectionSession>;
 }
 
 export class UnknownConnectionError extends Error {
@@ -33,7 +39,7 @@ export class MissingCredentialsError extends Error {
 const credentialName = (id: string) => `obs.connection.${id}.credentials`;
 
 export class ConnectionManager extends Disposable {
-  private readonly sessions = new Map<string, Promise<ConnectionSession>>();
+  private readonly sessions = new Map<string, Opened>();
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
 
@@ -43,8 +49,8 @@ export class ConnectionManager extends Disposable {
     private readonly log: Log,
   ) {
     super();
-    this._register(onConnectionsChanged(() => this.reset()));
-    this._register({ dispose: () => void this.closeAll() });
+    this._register(onConnectionsChanged(() => this.settingsChanged()));
+    this._register({ dispose: () => void this.retire([...this.sessions.keys()]) });
   }
 
   list(): ConnectionSettings[] {
@@ -55,14 +61,24 @@ export class ConnectionManager extends Disposable {
     return this.list().find((c) => c.id === id);
   }
 
-  session(id: string): Promise<ConnectionSession> {
-    let s = this.sessions.get(id);
-    if (!s) {
-      s = this.open(id);
-      this.sessions.set(id, s);
-      s.catch(() => this.sessions.delete(id));
+  async session(id: string): Promise<ConnectionSession> {
+    let entry = this.sessions.get(id);
+    if (!entry) {
+      const settings = this.find(id);
+      if (!settings) {
+        throw new UnknownConnectionError(id);
+      }
+      const opened: Opened = { settings, snapshot: JSON.stringify(settings), session: this.open(id, settings) };
+      entry = opened;
+      this.sessions.set(id, opened);
+      // A failed open is forgotten, so the next call tries again; only this attempt, never a newer one.
+      opened.session.catch(() => {
+        if (this.sessions.get(id) === opened) {
+          this.sessions.delete(id);
+        }
+      });
     }
-    return s;
+    return entry.session;
   }
 
   async add(settings: ConnectionSettings, credentials: Credentials): Promise<void> {
@@ -75,7 +91,9 @@ export class ConnectionManager extends Disposable {
       await this.secrets.delete(credentialName(settings.id));
       throw err;
     }
-    this.reset();
+    // The credentials changed even when the settings did not.
+    await this.retire([settings.id]);
+    this.changed.fire();
   }
 
   async remove(id: string): Promise<boolean> {
@@ -85,22 +103,23 @@ export class ConnectionManager extends Disposable {
     if (rest.length !== list.length) {
       await writeConnections(rest);
     }
-    this.reset();
+    await this.retire([id]);
+    this.changed.fire();
     return rest.length !== list.length;
   }
 
-  private async open(id: string): Promise<ConnectionSession> {
-    const settings = this.find(id);
-    if (!settings) {
-      throw new UnknownConnectionError(id);
-    }
+  private async open(id: string, settings: ConnectionSettings): Promise<ObjectsSession & ConnectionSession> {
     const raw = await this.secrets.get(credentialName(id));
     if (!raw) {
       throw new MissingCredentialsError(id);
     }
     const credentials = JSON.parse(raw) as Credentials;
     const caCertificate = settings.caCertificatePath ? await readFile(settings.caCertificatePath, 'utf8') : undefined;
-    const client = new StorageClient({
+    const keys: KeySource = {
+      candidates: async () => (await this.ring.all()).map(({ entry, key }) => ({ fingerprint: entry.fingerprint, key })),
+      byFingerprint: (fp) => this.ring.get(fp),
+    };
+    const opened = openObjects({
       endpoint: settings.endpoint,
       region: settings.region,
       dialect: settings.dialect ?? 'auto',
@@ -109,29 +128,30 @@ export class ConnectionManager extends Disposable {
       allowInsecureSse: settings.allowInsecureSse === true,
       caCertificate,
       log: (line) => this.log.trace(`storage:${id}`, line),
-    });
-    const keys: KeySource = {
-      candidates: async () => (await this.ring.all()).map(({ entry, key }) => ({ fingerprint: entry.fingerprint, key })),
-      byFingerprint: (fp) => this.ring.get(fp),
-    };
-    const access = new EncryptedObjectAccess(client, keys, () => defaultEncryptionOf(this.find(id) ?? settings), new KeyMemo());
-    return { settings, client, access };
+    }, keys, () => defaultEncryptionOf(this.find(id) ?? settings));
+    return Object.assign(opened, { settings });
   }
 
-  private reset(): void {
-    void this.closeAll();
+  /** Only the connections whose settings changed (or went away) are closed; the others keep working. */
+  private settingsChanged(): void {
+    const now = new Map(this.list().map((c) => [c.id, JSON.stringify(c)]));
+    const stale = [...this.sessions.entries()].filter(([id, e]) => now.get(id) !== e.snapshot).map(([id]) => id);
+    void this.retire(stale);
     this.changed.fire();
   }
 
-  private async closeAll(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) {
+  /** Forgets the sessions now; each one is closed once the work already started on it has finished. */
+  private async retire(ids: string[]): Promise<void> {
+    const entries = ids.map((id) => this.sessions.get(id)).filter((e): e is Opened => e !== undefined);
+    for (const id of ids) {
+      this.sessions.delete(id);
+    }
+    await Promise.all(entries.map(async (e) => {
       try {
-        await (await s).client.dispose();
+        await (await e.session).retire();
       } catch {
         // a session that failed to open has nothing to close
       }
-    }
+    }));
   }
 }

@@ -1,22 +1,21 @@
-// obs://<connection>/<bucket>/<key> as a VS Code file system. Reads open SSE-C objects with the stored key
-// that fits; writes keep each object's encryption exactly (same SSE-C key, same KMS key id); new objects take
-// the connection's default encryption.
+// obs://<connection>/<bucket>/<key> as a VS Code file system. A thin adapter: it maps URIs to (bucket, key) and
+// errors to FileSystemError; the objects service decides keys, encryption and transfers.
 import * as vscode from 'vscode';
-import type { OpenedHead } from '../keys/access';
-import type { ObjectSummary } from '../storage/types';
+import type { ObjectVersion } from '../objects';
 import type { ConnectionManager, ConnectionSession } from './connections';
 import { Disposable } from './disposable';
 import { toFileSystemError } from './errors';
 import type { Log } from './log';
 import { describe, fromUri, type ObsLocation } from './uri';
 
-const codeOf = (err: unknown) => (err as { code?: unknown })?.code;
+/** Read versions kept at most (oldest dropped first); each holds an ETag and a fingerprint, never key bytes. */
+const MAX_READ_VERSIONS = 2000;
 
 export class ObsFileSystemProvider extends Disposable implements vscode.FileSystemProvider {
   private readonly emitter = this._register(new vscode.EventEmitter<vscode.FileChangeEvent[]>());
   readonly onDidChangeFile = this.emitter.event;
-  /** The version each open document was read at: the base of its next save (ETag and the key that opened it). */
-  private readonly readVersions = new Map<string, OpenedHead>();
+  /** The version each open document was read at: the base of its next save. */
+  private readonly readVersions = new Map<string, ObjectVersion>();
 
   constructor(
     private readonly connections: ConnectionManager,
@@ -24,6 +23,17 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
     private readonly maxFileBytes: () => number,
   ) {
     super();
+    // A closed document needs no base any more. VS Code disposes a document lazily (minutes after its last editor
+    // closed), so the last tab showing it closing counts as closing too; reopening reads a fresh base.
+    this._register(vscode.workspace.onDidCloseTextDocument((doc) => this.readVersions.delete(doc.uri.toString())));
+    this._register(vscode.window.tabGroups.onDidChangeTabs((e) => {
+      const shown = new Set(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map(tabUri).filter((u) => u !== undefined));
+      for (const uri of e.closed.map(tabUri)) {
+        if (uri !== undefined && !shown.has(uri)) {
+          this.readVersions.delete(uri);
+        }
+      }
+    }));
   }
 
   watch(): vscode.Disposable {
@@ -31,75 +41,46 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
     return new vscode.Disposable(() => undefined);
   }
 
+  /** The read versions held (tests check that they hold no key and that closing documents releases them). */
+  get heldVersions(): Array<{ uri: string; etag: string; keyFingerprint?: string }> {
+    return [...this.readVersions].map(([uri, v]) => ({ uri, etag: v.etag, keyFingerprint: v.keyFingerprint }));
+  }
+
   stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     return this.guard(uri, async (loc, s) => {
-      if (!loc.bucket || loc.key === '' || loc.key.endsWith('/')) {
-        if (loc.bucket) {
-          await s.client.listObjects(loc.bucket, { maxKeys: 1, prefix: loc.key, delimiter: '/' });
-        }
+      if (!loc.bucket) {
         return directoryStat();
       }
-      try {
-        const opened = await s.access.open(loc.bucket, loc.key);
-        return fileStat(opened.head.size, opened.head.lastModified);
-      } catch (err) {
-        if (codeOf(err) === 'NoKeyOpensObject') {
-          // Listing needs no key: the object exists and has a size even when we cannot open it.
-          const entry = await this.listed(s, loc.bucket, loc.key);
-          if (entry) {
-            return { ...fileStat(entry.size, entry.lastModified), permissions: vscode.FilePermission.Readonly };
-          }
-        }
-        if (codeOf(err) !== 'NoSuchKey') {
-          throw err;
-        }
-      }
-      const page = await s.client.listObjects(loc.bucket, { prefix: `${loc.key}/`, delimiter: '/', maxKeys: 1 });
-      if (page.objects.length > 0 || page.prefixes.length > 0) {
+      const st = await s.objects.stat(loc.bucket, loc.key);
+      if (st.kind === 'folder') {
         return directoryStat();
       }
-      throw vscode.FileSystemError.FileNotFound(uri);
+      const stat = fileStat(st.size, st.lastModified);
+      // Listing needs no key: the object exists and has a size even when no stored key opens it.
+      return st.opensWithStoredKey ? stat : { ...stat, permissions: vscode.FilePermission.Readonly };
     });
   }
 
   readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     return this.guard(uri, async (loc, s) => {
       if (!loc.bucket) {
-        const buckets = await s.client.listBuckets();
+        const buckets = await s.objects.listBuckets();
         return buckets.map((b): [string, vscode.FileType] => [b.name, vscode.FileType.Directory]);
       }
-      const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-      const out: [string, vscode.FileType][] = [];
-      let continuation: string | undefined;
-      do {
-        const page = await s.client.listObjects(loc.bucket, { prefix, delimiter: '/', continuation });
-        for (const p of page.prefixes) {
-          out.push([p.slice(prefix.length).replace(/\/$/, ''), vscode.FileType.Directory]);
-        }
-        for (const o of page.objects) {
-          const name = o.key.slice(prefix.length);
-          if (name !== '') {
-            out.push([name, vscode.FileType.File]);
-          }
-        }
-        continuation = page.isTruncated ? page.nextContinuation : undefined;
-      } while (continuation);
-      return out;
+      const entries = await s.objects.listFolder(loc.bucket, loc.key);
+      return entries.map((e): [string, vscode.FileType] => [e.name, e.kind === 'folder' ? vscode.FileType.Directory : vscode.FileType.File]);
     });
   }
 
   readFile(uri: vscode.Uri): Promise<Uint8Array> {
     return this.guard(uri, async (loc, s) => {
       const bucket = requireObject(loc, uri);
-      const opened = await s.access.open(bucket, loc.key);
       const limit = this.maxFileBytes();
-      if (opened.head.size > limit) {
-        throw vscode.FileSystemError.NoPermissions(
-          `${describe(loc)} is ${formatBytes(opened.head.size)}, above the ${formatBytes(limit)} limit for opening in the editor (setting obs.maxEditorFileSizeMB).`,
-        );
-      }
-      const { data, head } = await s.access.read(bucket, loc.key, opened);
-      this.readVersions.set(uri.toString(), { head, key: opened.key });
+      const { data, version, head } = await s.objects.read(bucket, loc.key, {
+        maxBytes: limit,
+        tooLarge: (size) => `${describe(loc)} is ${formatBytes(size)}, above the ${formatBytes(limit)} limit for opening in the editor (setting obs.maxEditorFileSizeMB).`,
+      });
+      this.remember(uri, version);
       this.log.trace('fs', `read ${describe(loc)} (${data.byteLength} bytes, ${head.encryption.type})`);
       return data;
     });
@@ -108,79 +89,24 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
   writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
     return this.guard(uri, async (loc, s) => {
       const bucket = requireObject(loc, uri);
-      let existing: OpenedHead | undefined;
-      try {
-        existing = await s.access.open(bucket, loc.key);
-      } catch (err) {
-        // An SSE-C object we cannot open must never be overwritten: its encryption would be lost.
-        if (codeOf(err) !== 'NoSuchKey') {
-          throw err;
-        }
-      }
-      if (existing && !options.overwrite) {
-        throw vscode.FileSystemError.FileExists(uri);
-      }
-      if (!existing && !options.create) {
-        throw vscode.FileSystemError.FileNotFound(uri);
-      }
-      const base = this.readVersions.get(uri.toString());
-      if (existing && base && base.head.etag !== existing.head.etag) {
-        throw vscode.FileSystemError.FileExists(
-          `${describe(loc)} changed on the server since it was opened. Reopen it (or compare) before saving, so that the other change is not lost.`,
-        );
-      }
-      // The server enforces what was checked above: a save applies only to the version it was based on, and a
-      // new file only if nobody created it meanwhile.
-      const res = await s.access.write(bucket, loc.key, content, {
-        existing,
-        ifMatch: existing?.head.etag,
-        ifNoneMatch: existing ? undefined : '*',
-      });
-      const head = existing
-        ? { ...existing.head, etag: res.etag, size: content.byteLength, lastModified: new Date() }
-        : undefined;
-      if (head) {
-        this.readVersions.set(uri.toString(), { head, key: existing?.key });
-      } else {
-        this.readVersions.delete(uri.toString());
-      }
-      this.log.trace('fs', `wrote ${describe(loc)} (${content.byteLength} bytes, ${res.encryption.type})`);
-      this.emitter.fire([{ type: existing ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
+      const res = await s.objects.write(bucket, loc.key, content, { ...options, base: this.readVersions.get(uri.toString()) });
+      this.remember(uri, res.version);
+      this.log.trace('fs', `wrote ${describe(loc)} (${content.byteLength} bytes, ${res.encryption.type}${res.multipart ? ', multipart' : ''})`);
+      this.emitter.fire([{ type: res.created ? vscode.FileChangeType.Created : vscode.FileChangeType.Changed, uri }]);
     });
   }
 
   createDirectory(uri: vscode.Uri): Promise<void> {
     return this.guard(uri, async (loc, s) => {
-      const bucket = requireObject(loc, uri);
-      const marker = loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-      // A folder marker holds no data, so it carries no encryption.
-      await s.client.putObject(bucket, marker, new Uint8Array(0), { encryption: { type: 'none' } });
+      await s.objects.createFolder(requireObject(loc, uri), loc.key);
       this.emitter.fire([{ type: vscode.FileChangeType.Created, uri }]);
     });
   }
 
   delete(uri: vscode.Uri, options: { recursive: boolean }): Promise<void> {
     return this.guard(uri, async (loc, s) => {
-      const bucket = requireObject(loc, uri);
-      const st = await this.stat(uri);
-      if (st.type === vscode.FileType.File) {
-        await s.client.deleteObject(bucket, loc.key);
-      } else {
-        const prefix = loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-        const keys: string[] = [];
-        let continuation: string | undefined;
-        do {
-          const page = await s.client.listObjects(bucket, { prefix, continuation });
-          keys.push(...page.objects.map((o) => o.key));
-          continuation = page.isTruncated ? page.nextContinuation : undefined;
-        } while (continuation);
-        if (!options.recursive && keys.some((k) => k !== prefix)) {
-          throw vscode.FileSystemError.NoPermissions(`${describe(loc)} is not empty.`);
-        }
-        for (const key of keys) {
-          await s.client.deleteObject(bucket, key);
-        }
-      }
+      const res = await s.objects.delete(requireObject(loc, uri), loc.key, options);
+      this.log.trace('fs', `deleted ${describe(loc)} (${res.deleted} object${res.deleted === 1 ? '' : 's'}, ${res.batches} DeleteObjects request${res.batches === 1 ? '' : 's'})`);
       this.readVersions.delete(uri.toString());
       this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
     });
@@ -194,24 +120,9 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
       if (to.connectionId !== from.connectionId) {
         throw vscode.FileSystemError.NoPermissions('Moving between connections is not supported; copy instead.');
       }
-      if ((await this.stat(oldUri)).type !== vscode.FileType.File) {
-        throw vscode.FileSystemError.NoPermissions('Renaming folders is not supported yet.');
-      }
-      if (!options.overwrite) {
-        try {
-          await s.client.headObject(toBucket, to.key);
-          throw vscode.FileSystemError.FileExists(newUri);
-        } catch (err) {
-          if (err instanceof vscode.FileSystemError) {
-            throw err;
-          }
-        }
-      }
-      // Read with the key that opens it and write the same bytes with the same encryption, then delete.
-      const opened = await s.access.open(fromBucket, from.key);
-      const { data } = await s.access.read(fromBucket, from.key, opened);
-      await s.access.write(toBucket, to.key, data, { existing: opened });
-      await s.client.deleteObject(fromBucket, from.key);
+      const res = await s.objects.rename(fromBucket, from.key, toBucket, to.key, options);
+      this.log.trace('fs', `moved ${describe(from)} -> ${describe(to)} (${res.moved} object${res.moved === 1 ? '' : 's'}, ${res.paths.join(', ') || 'nothing'}, peak ${formatBytes(res.peakBytesHeld)} held)`);
+      this.readVersions.delete(oldUri.toString());
       this.emitter.fire([
         { type: vscode.FileChangeType.Deleted, uri: oldUri },
         { type: vscode.FileChangeType.Created, uri: newUri },
@@ -219,9 +130,16 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
     });
   }
 
-  private async listed(s: ConnectionSession, bucket: string, key: string): Promise<ObjectSummary | undefined> {
-    const page = await s.client.listObjects(bucket, { prefix: key, maxKeys: 1 });
-    return page.objects.find((o) => o.key === key);
+  private remember(uri: vscode.Uri, version: ObjectVersion): void {
+    const id = uri.toString();
+    this.readVersions.delete(id);
+    this.readVersions.set(id, version);
+    if (this.readVersions.size > MAX_READ_VERSIONS) {
+      const oldest = this.readVersions.keys().next().value;
+      if (oldest !== undefined) {
+        this.readVersions.delete(oldest);
+      }
+    }
   }
 
   private async guard<T>(uri: vscode.Uri, work: (loc: ObsLocation, s: ConnectionSession) => Promise<T>): Promise<T> {
@@ -229,9 +147,28 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
       const loc = fromUri(uri);
       return await work(loc, await this.connections.session(loc.connectionId));
     } catch (err) {
-      throw toFileSystemError(err, uri);
+      const mapped = toFileSystemError(err, uri);
+      // VS Code probes for files that do not exist all the time: that is not a failure worth an error line.
+      const level = mapped instanceof vscode.FileSystemError && mapped.code === 'FileNotFound' ? 'trace' : 'error';
+      this.log[level]('fs', `${uri.toString(true)}: ${describeForLog(err)}`);
+      throw mapped;
     }
   }
+}
+
+function tabUri(tab: vscode.Tab): string | undefined {
+  const input = tab.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputNotebook) {
+    return input.uri.toString();
+  }
+  return input instanceof vscode.TabInputTextDiff ? input.modified.toString() : undefined;
+}
+
+/** Code, message and request id (when the server gave one): never secrets, our errors carry none. */
+function describeForLog(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; requestId?: unknown };
+  const rid = typeof e?.requestId === 'string' ? ` (request id ${e.requestId})` : '';
+  return `${typeof e?.code === 'string' ? e.code : 'Error'}: ${typeof e?.message === 'string' ? e.message : String(err)}${rid}`;
 }
 
 function requireObject(loc: ObsLocation, uri: vscode.Uri): string {

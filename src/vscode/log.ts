@@ -15,18 +15,30 @@ export function redact(text: string): string {
 
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Encrypted Buckets', { log: true });
+  private readonly taps = new Set<(line: string) => void>();
+
+  /** Every line as written (redacted), whatever the channel's level: for tests that count requests. */
+  tap(listener: (line: string) => void): vscode.Disposable {
+    this.taps.add(listener);
+    return new vscode.Disposable(() => this.taps.delete(listener));
+  }
+
+  private emit(line: string): string {
+    this.taps.forEach((t) => t(line));
+    return line;
+  }
 
   trace(component: string, message: string): void {
-    this.channel.trace(`[${component}] ${redact(message)}`);
+    this.channel.trace(this.emit(`[${component}] ${redact(message)}`));
   }
   info(component: string, message: string): void {
-    this.channel.info(`[${component}] ${redact(message)}`);
+    this.channel.info(this.emit(`[${component}] ${redact(message)}`));
   }
   warn(component: string, message: string): void {
-    this.channel.warn(`[${component}] ${redact(message)}`);
+    this.channel.warn(this.emit(`[${component}] ${redact(message)}`));
   }
   error(component: string, message: string): void {
-    this.channel.error(`[${component}] ${redact(message)}`);
+    this.channel.error(this.emit(`[${component}] ${redact(message)}`));
   }
   dispose(): void {
     this.channel.dispose();

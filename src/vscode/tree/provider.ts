@@ -41,7 +41,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       switch (node.kind) {
         case 'connection': {
           const s = await this.connections.session(node.connectionId);
-          const buckets = await s.client.listBuckets();
+          const buckets = await s.objects.listBuckets();
           if (buckets.length === 0) {
             return [new MessageNode(`m:${node.connectionId}`, 'No buckets', false)];
           }
@@ -96,7 +96,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
 
   private async page(parent: BucketNode | FolderNode, prefix: string, continuation: string | undefined): Promise<TreeNode[]> {
     const s = await this.connections.session(parent.connectionId);
-    const page = await s.client.listObjects(parent.bucket, { prefix, delimiter: '/', maxKeys: PAGE_SIZE, continuation });
+    const page = await s.objects.listPage(parent.bucket, prefix, { maxKeys: PAGE_SIZE, continuation });
     const folders = page.prefixes.map((p) => new FolderNode(parent.connectionId, parent.bucket, p));
     const objects = page.objects
       .filter((o) => o.key !== prefix)
@@ -116,7 +116,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       for (let node = queue.shift(); node; node = queue.shift()) {
         try {
           const s = await this.connections.session(node.connectionId);
-          const head = await s.client.headObject(node.bucket, node.summary.key);
+          const head = await s.objects.headForLabel(node.bucket, node.summary.key);
           node.encryption = head.encryption;
         } catch (err) {
           const code = (err as { code?: unknown })?.code;

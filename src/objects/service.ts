@@ -1,0 +1,310 @@
+// The one door to the store for every adapter (file system, tree, commands). No `vscode`: it decides keys,
+// encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
+import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
+import { fingerprintOf } from '../keys/keyMaterial';
+import type { StorageClient } from '../storage/client';
+import { StorageError } from '../storage/errors';
+import { ByteCounter, copyWithFallback, saveObject, type TransferProgress } from '../storage/transfer';
+import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead } from '../storage/types';
+
+/** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
+export interface ObjectVersion {
+  etag: string;
+  keyFingerprint?: string;
+}
+
+export type ObjectStat =
+  | { kind: 'folder' }
+  | { kind: 'file'; size: number; lastModified: Date; etag: string; encryption: ObjectHead['encryption']; opensWithStoredKey: boolean };
+
+export interface Entry {
+  name: string;
+  kind: 'file' | 'folder';
+}
+
+export interface WriteOutcome {
+  created: boolean;
+  version: ObjectVersion;
+  size: number;
+  multipart: boolean;
+  encryption: ObjectHead['encryption'];
+}
+
+export interface DeleteOutcome {
+  deleted: number;
+  /** DeleteObjects requests sent (batches of at most 1,000 keys). */
+  batches: number;
+}
+
+export interface MoveOutcome {
+  moved: number;
+  paths: Array<'server' | 'streamed'>;
+  /** Most bytes the transfers held in memory at once (streamed copies only). */
+  peakBytesHeld: number;
+}
+
+export interface WorkOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+/**
+ * Parts or ranges in flight for a move that has to stream: the download's ranges and the upload's parts are held
+ * at once (2 x 2 x 8 MiB), which keeps a move of any size within a small, fixed amount of memory.
+ */
+const MOVE_CONCURRENCY = 2;
+
+/** Writes at or above this size go multipart through the transfer engine. */
+export const SAVE_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+
+const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
+
+function fail(code: 'PreconditionFailed' | 'NoSuchKey' | 'Conflict' | 'EntityTooLarge' | 'InvalidArgument', operation: string, bucket: string, key: string, message: string): StorageError {
+  return new StorageError({ code, operation, bucket, key, message });
+}
+
+const folderPrefix = (key: string): string => (key === '' || key.endsWith('/') ? key : `${key}/`);
+
+export class ObjectsService {
+  constructor(
+    private readonly client: StorageClient,
+    private readonly access: EncryptedObjectAccess,
+    private readonly multipartThreshold = SAVE_MULTIPART_THRESHOLD,
+  ) {}
+
+  listBuckets(opts: WorkOptions = {}): Promise<BucketInfo[]> {
+    return this.client.listBuckets({ signal: opts.signal });
+  }
+
+  /** One page of a folder (delimiter `/`), for views that page. */
+  listPage(bucket: string, prefix: string, opts: WorkOptions & { continuation?: string; maxKeys?: number } = {}): Promise<ListPage> {
+    return this.client.listObjects(bucket, { prefix, delimiter: '/', continuation: opts.continuation, maxKeys: opts.maxKeys, signal: opts.signal });
+  }
+
+  /** Every entry directly under a folder (all pages). */
+  async listFolder(bucket: string, key: string, opts: WorkOptions = {}): Promise<Entry[]> {
+    const prefix = folderPrefix(key);
+    const out: Entry[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.listPage(bucket, prefix, { ...opts, continuation });
+      out.push(...page.prefixes.map((p): Entry => ({ name: p.slice(prefix.length).replace(/\/$/, ''), kind: 'folder' })));
+      out.push(...page.objects.filter((o) => o.key !== prefix).map((o): Entry => ({ name: o.key.slice(prefix.length), kind: 'file' })));
+      continuation = page.isTruncated ? page.nextContinuation : undefined;
+    } while (continuation);
+    return out;
+  }
+
+  /** The encryption label of a listed object (HEAD without a key: SSE-C objects answer with their algorithm). */
+  headForLabel(bucket: string, key: string, opts: WorkOptions = {}): Promise<ObjectHead> {
+    return this.client.headObject(bucket, key, { signal: opts.signal });
+  }
+
+  /** A file (with the stored key that opens it, if any), a folder, or NoSuchKey. */
+  async stat(bucket: string, key: string, opts: WorkOptions = {}): Promise<ObjectStat> {
+    if (key === '' || key.endsWith('/')) {
+      await this.listPage(bucket, key, { ...opts, maxKeys: 1 });
+      return { kind: 'folder' };
+    }
+    try {
+      const { head } = await this.access.open(bucket, key, opts.signal);
+      return { kind: 'file', size: head.size, lastModified: head.lastModified, etag: head.etag, encryption: head.encryption, opensWithStoredKey: true };
+    } catch (err) {
+      if (codeOf(err) === 'NoKeyOpensObject') {
+        // The object exists even when no stored key opens it: a HEAD without a key still tells its size.
+        const head = await this.client.headObject(bucket, key, { signal: opts.signal }).catch(() => undefined);
+        const listed = head ? undefined : (await this.client.listObjects(bucket, { prefix: key, maxKeys: 1, signal: opts.signal })).objects.find((o) => o.key === key);
+        const size = head?.size ?? listed?.size ?? 0;
+        const lastModified = head?.lastModified ?? listed?.lastModified ?? new Date(0);
+        return { kind: 'file', size, lastModified, etag: head?.etag ?? listed?.etag ?? '', encryption: head?.encryption ?? { type: 'sse-c', keyMd5: '', algorithm: 'AES256' }, opensWithStoredKey: false };
+      }
+      if (codeOf(err) !== 'NoSuchKey') {
+        throw err;
+      }
+    }
+    const page = await this.listPage(bucket, `${key}/`, { ...opts, maxKeys: 1 });
+    if (page.objects.length > 0 || page.prefixes.length > 0) {
+      return { kind: 'folder' };
+    }
+    throw fail('NoSuchKey', 'stat', bucket, key, `${bucket}/${key} does not exist.`);
+  }
+
+  /**
+   * Whether an object exists, without any key: `absent` only on a proven 404. An SSE-C object answers a keyless
+   * HEAD with a key error, which proves it is there; any other failure is thrown, never taken for "absent".
+   */
+  async exists(bucket: string, key: string, opts: WorkOptions = {}): Promise<boolean> {
+    try {
+      await this.client.headObject(bucket, key, { signal: opts.signal });
+      return true;
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'KeyMissing' || code === 'KeyWrong') {
+        return true;
+      }
+      if (code === 'NoSuchKey') {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /** The whole object, for the editor; refused above `maxBytes` before any byte is read. */
+  async read(bucket: string, key: string, opts: WorkOptions & { maxBytes?: number; tooLarge?: (size: number) => string } = {}): Promise<{ data: Uint8Array; version: ObjectVersion; head: ObjectHead }> {
+    const opened = await this.access.open(bucket, key, opts.signal);
+    if (opts.maxBytes !== undefined && opened.head.size > opts.maxBytes) {
+      throw fail('EntityTooLarge', 'read', bucket, key, opts.tooLarge?.(opened.head.size) ?? `${bucket}/${key} is larger than ${opts.maxBytes} bytes.`);
+    }
+    const { data, head } = await this.access.read(bucket, key, opened, opts.signal);
+    return { data, head, version: versionOf(head, opened.key) };
+  }
+
+  /**
+   * Writes an object: an existing one keeps its encryption exactly (same SSE-C key, same KMS key id), a new one
+   * gets the connection's default. With a `base`, the write applies only if the object still is that version.
+   * Large contents go multipart; the server's answer is verified to carry the encryption asked for.
+   */
+  async write(
+    bucket: string, key: string, content: Uint8Array,
+    opts: WorkOptions & { base?: ObjectVersion; create: boolean; overwrite: boolean; contentType?: string },
+  ): Promise<WriteOutcome> {
+    if (key === '' || key.endsWith('/')) {
+      throw fail('InvalidArgument', 'write', bucket, key, `"${key}" names a folder, not an object: a file name cannot end with "/".`);
+    }
+    let existing: OpenedHead | undefined;
+    try {
+      existing = await this.access.open(bucket, key, opts.signal);
+    } catch (err) {
+      // An SSE-C object no stored key opens must never be overwritten: its encryption would be lost.
+      if (codeOf(err) !== 'NoSuchKey') {
+        throw err;
+      }
+    }
+    if (existing && !opts.overwrite) {
+      throw fail('PreconditionFailed', 'write', bucket, key, `${bucket}/${key} already exists.`);
+    }
+    if (!existing && !opts.create) {
+      throw fail('NoSuchKey', 'write', bucket, key, `${bucket}/${key} does not exist.`);
+    }
+    if (existing && opts.base && opts.base.etag !== existing.head.etag) {
+      throw fail('PreconditionFailed', 'write', bucket, key,
+        `${bucket}/${key} changed on the server since it was opened. Reopen it (or compare) before saving, so that the other change is not lost.`);
+    }
+    const encryption: EncryptionSpec = existing
+      ? this.access.encryptionToKeep(existing.head.encryption, existing.key)
+      : await this.access.encryptionForNew();
+    const res = await saveObject(this.client, bucket, key, { kind: 'bytes', data: content }, {
+      // The server enforces what was checked above: a save applies only to the version it was based on, and a
+      // new file only if nobody created it meanwhile.
+      expectedEtag: existing?.head.etag,
+      createOnly: existing ? undefined : true,
+      encryption,
+      contentType: opts.contentType ?? existing?.head.contentType,
+      metadata: existing?.head.metadata,
+      multipartThreshold: this.multipartThreshold,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    if (encryption.type === 'sse-c') {
+      this.access.remember(bucket, key, encryption.key);
+    }
+    return {
+      created: !existing, size: res.size, multipart: res.multipart, encryption: res.encryption,
+      version: { etag: res.etag, keyFingerprint: encryption.type === 'sse-c' ? fingerprintOf(encryption.key) : undefined },
+    };
+  }
+
+  /** A zero-byte folder marker; it holds no data, so it carries no encryption. */
+  async createFolder(bucket: string, key: string, opts: WorkOptions = {}): Promise<void> {
+    await this.client.putObject(bucket, folderPrefix(key), new Uint8Array(0), { encryption: { type: 'none' }, signal: opts.signal });
+  }
+
+  /** Deletes an object, or a folder with everything under it (batched DeleteObjects, 1,000 keys a request). */
+  async delete(bucket: string, key: string, opts: WorkOptions & { recursive: boolean }): Promise<DeleteOutcome> {
+    const st = await this.stat(bucket, key, opts);
+    if (st.kind === 'file') {
+      await this.client.deleteObject(bucket, key, { signal: opts.signal });
+      return { deleted: 1, batches: 0 };
+    }
+    const prefix = folderPrefix(key);
+    const keys = await this.keysUnder(bucket, prefix, opts.signal);
+    if (!opts.recursive && keys.some((k) => k !== prefix)) {
+      throw fail('Conflict', 'delete', bucket, key, `${bucket}/${prefix} is not empty.`);
+    }
+    const res = await this.client.deleteObjects(bucket, keys, { signal: opts.signal });
+    if (res.errors.length > 0) {
+      const first = res.errors[0];
+      throw new StorageError({
+        code: 'ServerError', operation: 'delete', bucket, key: first.key,
+        message: `${res.errors.length} of ${keys.length} objects under ${bucket}/${prefix} were not deleted (first: ${first.key}: ${first.code}).`,
+      });
+    }
+    return { deleted: res.deleted.length, batches: Math.ceil(keys.length / 1000) };
+  }
+
+  /**
+   * Moves an object (or a folder, object by object) within the connection: server-side copy keeping the
+   * encryption, verified, streamed when the store cannot copy; then the source is deleted. Without `overwrite`,
+   * the target must be proven absent first.
+   */
+  async rename(bucket: string, key: string, toBucket: string, toKey: string, opts: WorkOptions & { overwrite: boolean }): Promise<MoveOutcome> {
+    const st = await this.stat(bucket, key, opts);
+    const memory = new ByteCounter();
+    if (st.kind === 'file') {
+      return { moved: 1, paths: [await this.moveOne(bucket, key, toBucket, toKey, { ...opts, memory })], peakBytesHeld: memory.peak };
+    }
+    const from = folderPrefix(key);
+    const to = folderPrefix(toKey);
+    if (toBucket === bucket && to.startsWith(from)) {
+      throw fail('InvalidArgument', 'rename', bucket, key, `A folder cannot be moved into itself (${from} -> ${to}).`);
+    }
+    const keys = await this.keysUnder(bucket, from, opts.signal);
+    if (!opts.overwrite) {
+      for (const k of keys) {
+        if (await this.exists(toBucket, to + k.slice(from.length), opts)) {
+          throw fail('PreconditionFailed', 'rename', toBucket, to + k.slice(from.length), `${toBucket}/${to + k.slice(from.length)} already exists.`);
+        }
+      }
+    }
+    const paths: Array<'server' | 'streamed'> = [];
+    for (const k of keys) {
+      paths.push(await this.moveOne(bucket, k, toBucket, to + k.slice(from.length), { ...opts, overwrite: true, memory }));
+    }
+    return { moved: keys.length, paths, peakBytesHeld: memory.peak };
+  }
+
+  private async moveOne(bucket: string, key: string, toBucket: string, toKey: string, opts: WorkOptions & { overwrite: boolean; memory: ByteCounter }): Promise<'server' | 'streamed'> {
+    if (!opts.overwrite && (await this.exists(toBucket, toKey, opts))) {
+      throw fail('PreconditionFailed', 'rename', toBucket, toKey, `${toBucket}/${toKey} already exists.`);
+    }
+    const opened = await this.access.open(bucket, key, opts.signal);
+    const encryption = this.access.encryptionToKeep(opened.head.encryption, opened.key);
+    const res = await copyWithFallback(this.client, { bucket, key, sseCustomerKey: opened.key }, { bucket: toBucket, key: toKey }, {
+      encryption, metadataDirective: 'COPY', signal: opts.signal, onProgress: opts.onProgress, memory: opts.memory,
+      concurrency: MOVE_CONCURRENCY,
+    });
+    if (!res.verified) {
+      throw new StorageError({ code: 'NotEncrypted', operation: 'rename', bucket: toBucket, key: toKey, message: `the copy of ${bucket}/${key} could not be verified; the source was kept.` });
+    }
+    if (opened.key) {
+      this.access.remember(toBucket, toKey, opened.key);
+    }
+    await this.client.deleteObject(bucket, key, { signal: opts.signal });
+    return res.path === 'streamed' ? 'streamed' : 'server';
+  }
+
+  private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+    const keys: string[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.client.listObjects(bucket, { prefix, continuation, signal });
+      keys.push(...page.objects.map((o) => o.key));
+      continuation = page.isTruncated ? page.nextContinuation : undefined;
+    } while (continuation);
+    return keys;
+  }
+}
+
+function versionOf(head: ObjectHead, key: Uint8Array | undefined): ObjectVersion {
+  return { etag: head.etag, keyFingerprint: key ? fingerprintOf(key) : undefined };
+}
