@@ -1,16 +1,18 @@
 // Composition root: build the objects, register them, own their disposal. No logic here.
 import * as vscode from 'vscode';
-import { registerAddConnection } from './commands/addConnection';
-import { registerGenerateKey } from './commands/generateKey';
-import { registerImportKey } from './commands/importKey';
-import { registerRemoveConnection } from './commands/removeConnection';
+import { addConnectionCommand } from './commands/addConnection';
+import { generateKeyCommand } from './commands/generateKey';
+import { importKeyCommand } from './commands/importKey';
+import { removeConnectionCommand } from './commands/removeConnection';
+import { registerCommand } from './commands/runner';
+import { loadMoreCommand, refreshCommand } from './commands/view';
 import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
 import { applyDemoSetup } from './vscode/demoSetup';
 import { ObsFileSystemProvider } from './vscode/fileSystemProvider';
 import { Log } from './vscode/log';
 import { BucketTreeProvider } from './vscode/tree/provider';
-import type { LoadMoreNode, TreeNode } from './vscode/tree/nodes';
+import type { TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
 
 /**
@@ -43,12 +45,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     tree,
     vscode.workspace.registerFileSystemProvider(SCHEME, fileSystem, { isCaseSensitive: true }),
     treeView,
-    registerAddConnection(connections),
-    registerRemoveConnection(connections),
-    registerImportKey(keyRing),
-    registerGenerateKey(keyRing),
-    vscode.commands.registerCommand('obs.refresh', () => tree.refresh()),
-    vscode.commands.registerCommand('obs.loadMore', (node: LoadMoreNode) => tree.loadMore(node)),
+    registerCommand(addConnectionCommand(connections), log),
+    registerCommand(removeConnectionCommand(connections), log),
+    registerCommand(importKeyCommand(keyRing), log),
+    registerCommand(generateKeyCommand(keyRing), log),
+    registerCommand(refreshCommand(tree), log),
+    registerCommand(loadMoreCommand(tree), log),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

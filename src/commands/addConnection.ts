@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ConnectionSettings } from '../vscode/config';
 import type { ConnectionManager } from '../vscode/connections';
 import { isValidConnectionId } from '../vscode/uri';
-import { InvalidArgumentError, scriptable } from './util';
+import { InvalidArgumentError, type CommandDefinition } from './runner';
 
 export interface AddConnectionArgs extends Omit<ConnectionSettings, 'id'> {
   id: string;
@@ -42,9 +42,8 @@ export function validateConnectionArgs(a: Partial<AddConnectionArgs>): AddConnec
   return a as AddConnectionArgs;
 }
 
-export function registerAddConnection(connections: ConnectionManager): vscode.Disposable {
-  const add = async (a: AddConnectionArgs): Promise<{ id: string }> => {
-    const v = validateConnectionArgs(a);
+export function addConnectionCommand(connections: ConnectionManager): CommandDefinition<AddConnectionArgs, { id: string }> {
+  const add = async (v: AddConnectionArgs): Promise<{ id: string }> => {
     const settings: ConnectionSettings = {
       id: v.id,
       label: v.label,
@@ -109,10 +108,14 @@ export function registerAddConnection(connections: ConnectionManager): vscode.Di
       );
       allowInsecureSse = pick === 'Allow (local test server)';
     }
-    const res = await add({ id, endpoint, accessKeyId, secretAccessKey, region: region || undefined, allowInsecureSse });
-    void vscode.window.showInformationMessage(`Connection "${id}" added.`);
-    return res;
+    return validateConnectionArgs({ id, endpoint, accessKeyId, secretAccessKey, region: region || undefined, allowInsecureSse });
   };
 
-  return vscode.commands.registerCommand('obs.addConnection', scriptable(interactive, add));
+  return {
+    id: 'obs.addConnection',
+    parse: (a) => validateConnectionArgs(a as Partial<AddConnectionArgs>),
+    prompt: interactive,
+    run: add,
+    done: (r) => `Connection "${r.id}" added.`,
+  };
 }

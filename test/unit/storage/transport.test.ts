@@ -148,11 +148,11 @@ void test('RequestTimeTooSkewed: the clock offset is taken from the server Date 
   });
 });
 
-void test('a 307 with Location is followed and re-signed for the new host', async () => {
+void test('a same-origin 307 with Location is followed and re-signed for the new path (other hosts: redirect.test.ts)', async () => {
   await withServer((req, res) => {
     if (!req.url.startsWith('/moved')) {
       res.statusCode = 307;
-      res.setHeader('location', `http://localhost:${(req.headers.host ?? '').split(':')[1]}/moved/k?x=1`);
+      res.setHeader('location', `http://${req.headers.host ?? ''}/moved/k?x=1`);
       res.end();
       return;
     }
@@ -162,7 +162,8 @@ void test('a 307 with Location is followed and re-signed for the new host', asyn
     try {
       await client.deleteObject('b', 'k');
       assert.equal(seen.length, 2);
-      assert.match(String(seen[1].headers.host), /^localhost:/);
+      assert.equal(seen[1].url, '/moved/k?x=1');
+      assert.equal(seen[1].headers.host, seen[0].headers.host);
       assert.notEqual(seen[0].headers.authorization, seen[1].headers.authorization);
     } finally {
       await client.dispose();
