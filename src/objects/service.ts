@@ -4,7 +4,7 @@ import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
 import { fingerprintOf } from '../keys/keyMaterial';
 import type { StorageClient } from '../storage/client';
 import { StorageError } from '../storage/errors';
-import { ByteCounter, copyWithFallback, saveObject, type TransferProgress } from '../storage/transfer';
+import { ByteCounter, copyWithFallback, downloadToFile, saveObject, uploadObject, type TransferProgress } from '../storage/transfer';
 import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead } from '../storage/types';
 
 /** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
@@ -41,6 +41,16 @@ export interface MoveOutcome {
   paths: Array<'server' | 'streamed'>;
   /** Most bytes the transfers held in memory at once (streamed copies only). */
   peakBytesHeld: number;
+}
+
+/** What a copy or an upload does to encryption: keep the source's, or exactly this one. */
+export type EncryptionChoice = { type: 'keep' } | EncryptionSpec;
+
+export interface TransferOutcome {
+  size: number;
+  etag: string;
+  encryption: ObjectHead['encryption'];
+  path: 'server' | 'streamed' | 'upload' | 'download';
 }
 
 export interface WorkOptions {
@@ -277,20 +287,71 @@ export class ObjectsService {
     if (!opts.overwrite && (await this.exists(toBucket, toKey, opts))) {
       throw fail('PreconditionFailed', 'rename', toBucket, toKey, `${toBucket}/${toKey} already exists.`);
     }
-    const opened = await this.access.open(bucket, key, opts.signal);
-    const encryption = this.access.encryptionToKeep(opened.head.encryption, opened.key);
-    const res = await copyWithFallback(this.client, { bucket, key, sseCustomerKey: opened.key }, { bucket: toBucket, key: toKey }, {
-      encryption, metadataDirective: 'COPY', signal: opts.signal, onProgress: opts.onProgress, memory: opts.memory,
-      concurrency: MOVE_CONCURRENCY,
-    });
-    if (!res.verified) {
-      throw new StorageError({ code: 'NotEncrypted', operation: 'rename', bucket: toBucket, key: toKey, message: `the copy of ${bucket}/${key} could not be verified; the source was kept.` });
-    }
-    if (opened.key) {
-      this.access.remember(toBucket, toKey, opened.key);
-    }
+    // Moves stream with fewer parts in flight: a move of any size stays within a small, fixed amount of memory.
+    const res = await this.copy({ bucket, key }, { bucket: toBucket, key: toKey }, { ...opts, encryption: { type: 'keep' }, overwrite: true, concurrency: MOVE_CONCURRENCY });
     await this.client.deleteObject(bucket, key, { signal: opts.signal });
     return res.path === 'streamed' ? 'streamed' : 'server';
+  }
+
+  /**
+   * Uploads a local file (multipart above the threshold, bounded memory). A new object gets `encryption`, or the
+   * connection's default; an existing one is replaced only with `overwrite`, and never when no stored key opens it.
+   */
+  async upload(path: string, bucket: string, key: string, opts: WorkOptions & { encryption?: EncryptionSpec; overwrite: boolean; contentType?: string }): Promise<TransferOutcome> {
+    const exists = await this.exists(bucket, key, opts);
+    if (exists && !opts.overwrite) {
+      throw fail('PreconditionFailed', 'upload', bucket, key, `${bucket}/${key} already exists.`);
+    }
+    if (exists) {
+      await this.access.open(bucket, key, opts.signal); // an SSE-C object no stored key opens is never replaced
+    }
+    const encryption = opts.encryption ?? (await this.access.encryptionForNew());
+    const res = await uploadObject(this.client, bucket, key, { kind: 'file', path }, {
+      encryption, contentType: opts.contentType, signal: opts.signal, onProgress: opts.onProgress,
+      ifNoneMatch: exists ? undefined : '*', multipartThreshold: this.multipartThreshold,
+    });
+    if (encryption.type === 'sse-c') {
+      this.access.remember(bucket, key, encryption.key);
+    }
+    return { size: res.size, etag: res.etag, encryption: res.encryption, path: 'upload' };
+  }
+
+  /** Downloads an object to a local file with the stored key that opens it (parallel ranges, via `<path>.part`). */
+  async download(bucket: string, key: string, path: string, opts: WorkOptions = {}): Promise<TransferOutcome> {
+    const opened = await this.access.open(bucket, key, opts.signal);
+    const head = await downloadToFile(this.client, bucket, key, path, {
+      sseCustomerKey: opened.key, ifMatch: opened.head.etag, signal: opts.signal, onProgress: opts.onProgress,
+    });
+    return { size: head.size, etag: head.etag, encryption: head.encryption, path: 'download' };
+  }
+
+  /**
+   * Copies one object: server-side where the store can, streamed where it cannot, the target's encryption
+   * verified. `keep` copies the source's encryption (same SSE-C key, same KMS key id); anything else re-encrypts.
+   */
+  async copy(
+    source: { bucket: string; key: string }, target: { bucket: string; key: string },
+    opts: WorkOptions & { encryption: EncryptionChoice; overwrite: boolean; memory?: ByteCounter; concurrency?: number },
+  ): Promise<TransferOutcome> {
+    if (!opts.overwrite && (await this.exists(target.bucket, target.key, opts))) {
+      throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
+    }
+    const opened = await this.access.open(source.bucket, source.key, opts.signal);
+    const encryption = opts.encryption.type === 'keep' ? this.access.encryptionToKeep(opened.head.encryption, opened.key) : opts.encryption;
+    const res = await copyWithFallback(this.client, { ...source, sseCustomerKey: opened.key }, target, {
+      encryption, metadataDirective: 'COPY', signal: opts.signal, onProgress: opts.onProgress, memory: opts.memory,
+      concurrency: opts.concurrency,
+    });
+    if (!res.verified) {
+      throw new StorageError({
+        code: 'NotEncrypted', operation: 'copy', bucket: target.bucket, key: target.key,
+        message: `the copy of ${source.bucket}/${source.key} to ${target.bucket}/${target.key} could not be verified to carry the encryption asked for.`,
+      });
+    }
+    if (encryption.type === 'sse-c') {
+      this.access.remember(target.bucket, target.key, encryption.key);
+    }
+    return { size: res.size, etag: res.etag, encryption: res.encryption, path: res.path === 'streamed' ? 'streamed' : 'server' };
   }
 
   private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
