@@ -130,6 +130,30 @@ suite('objects service: multipart saves, batched deletes, safe renames', () => {
     assert.ok(gone, 'the source is gone');
   }, { timeoutMs: 400_000 });
 
+  test('a settings change for another connection does not cut off a folder move in flight', async () => {
+    const dir = scratchPath('race');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 40; i++) {
+      writeFileSync(join(dir, `r${i}.txt`), `race ${i}\n`);
+    }
+    await awsOk(['s3', 'cp', '--recursive', '--only-show-errors', dir, `s3://${bucket}/race-a/`, '--sse-c', 'AES256', '--sse-c-key', `fileb://${key.file}`]);
+    // A move of 40 objects is some 200 requests: it is still running when the settings change below.
+    const moving = vscode.workspace.fs.rename(obsUri(bucket, 'race-a'), obsUri(bucket, 'race-b'), { overwrite: false });
+    await new Promise((r) => setTimeout(r, 150));
+    // Before: any change to obs.connections closed every connection's client, failing the move midway.
+    await vscode.commands.executeCommand('obs.addConnection', {
+      id: 'objects-other', endpoint: rgw.http, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey,
+    });
+    try {
+      await moving;
+    } finally {
+      await vscode.commands.executeCommand('obs.removeConnection', { id: 'objects-other' });
+    }
+    const moved = await vscode.workspace.fs.readDirectory(obsUri(bucket, 'race-b'));
+    assert.equal(moved.length, 40);
+    assert.equal((await vscode.workspace.fs.readDirectory(obsUri(bucket, 'race-a')).then((e) => e.length, () => 0)), 0);
+  }, { timeoutMs: 120_000 });
+
   test('an open SSE-C document is remembered by ETag and fingerprint only, and released when it closes', async () => {
     await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'doc/open-close.txt', '--body', writeScratch('hello\n'), ...sseC(key)]);
     const uri = obsUri(bucket, 'doc/open-close.txt');
