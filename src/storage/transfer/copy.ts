@@ -132,10 +132,20 @@ export async function copyWithFallback(
         bucket: target.bucket, key: target.key, message: `server-side copy not possible: ${detail}`,
       });
     }
+    const inPlace = source.bucket === target.bucket && source.key === target.key;
+    let streamOpts = opts;
+    let sourceEtag = src.etag;
+    if (inPlace && unencryptedTarget) {
+      // The server rewrote the object in place without the asked-for encryption (same bytes, a new version):
+      // stream from that version, and write only while it is still the current one.
+      sourceEtag = (await client.headObject(source.bucket, source.key, { signal: opts.signal })).etag;
+      streamOpts = { ...opts, sourceIfMatch: sourceEtag, targetIfMatch: opts.targetIfMatch === undefined ? undefined : sourceEtag };
+    }
     try {
-      return await mustStream(client, source, target, opts, reason, detail, src.etag);
+      return await mustStream(client, source, target, streamOpts, reason, detail, sourceEtag);
     } catch (e2) {
-      if (unencryptedTarget) {
+      // Never delete an in-place target: it is the only copy of the object.
+      if (unencryptedTarget && !inPlace) {
         // Do not leave a plaintext copy where an encrypted one was asked for.
         await client.deleteObject(target.bucket, target.key).catch(() => undefined);
       }
@@ -154,7 +164,7 @@ async function serverCopy(
   try {
     return await client.copyObject(source, target.bucket, target.key, {
       encryption: opts.encryption, metadataDirective: opts.metadataDirective, contentType: opts.contentType, metadata: opts.metadata,
-      signal: opts.signal,
+      signal: opts.signal, sourceIfMatch: opts.sourceIfMatch,
     });
   } catch (e) {
     const headFailed = isStorageError(e) && e.operation === 'headObject' && (e.code === 'KeyWrong' || e.code === 'KeyMissing');
@@ -237,7 +247,7 @@ async function streamedCopy(
   reason: FallbackReason, detail: string, maxSize?: number, sourceEtag?: string,
 ): Promise<TransferCopyResult | undefined> {
   const { head, body, cancel } = await downloadObject(client, source.bucket, source.key, {
-    sseCustomerKey: source.sseCustomerKey, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, ifMatch: sourceEtag,
+    sseCustomerKey: source.sseCustomerKey, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, ifMatch: opts.sourceIfMatch ?? sourceEtag,
   });
   if (maxSize !== undefined && head.size > maxSize) {
     cancel();
@@ -245,7 +255,7 @@ async function streamedCopy(
   }
   const meta = targetMeta(opts, head);
   const up = await uploadObject(client, target.bucket, target.key, { kind: 'stream', stream: body, size: head.size }, {
-    ...meta, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, partSize: opts.partSize,
+    ...meta, signal: opts.signal, concurrency: opts.concurrency, memory: opts.memory, partSize: opts.partSize, ifMatch: opts.targetIfMatch,
     onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, operation: 'copy' }) : undefined,
   });
   return {

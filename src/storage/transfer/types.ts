@@ -98,6 +98,10 @@ export interface TransferCopyOptions extends TransferCommonOptions {
   partSize?: number;
   /** 'auto' (default): server-side, streamed when needed; 'server': never fall back; 'streamed': skip the server. */
   mode?: 'auto' | 'server' | 'streamed';
+  /** Copy only the source version with this ETag (PreconditionFailed otherwise, nothing written). */
+  sourceIfMatch?: string;
+  /** Write the target only while it still has this ETag: an in-place re-encrypt never replaces a newer version. */
+  targetIfMatch?: string;
 }
 
 export interface TransferCopyResult {
