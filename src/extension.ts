@@ -6,6 +6,11 @@ import { importKeyCommand } from './commands/importKey';
 import { removeConnectionCommand } from './commands/removeConnection';
 import { registerCommand } from './commands/runner';
 import { loadMoreCommand, refreshCommand } from './commands/view';
+import {
+  cancelJobCommand, copyCommand, copyItemsCommand, pasteItemsCommand, reencryptCommand, REPORT_SCHEME, ReportDocuments,
+  resumeJobCommand, showJobsCommand,
+} from './commands/jobs';
+import { GlobalStorageJobStore } from './vscode/jobStore';
 import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
 import { applyDemoSetup } from './vscode/demoSetup';
@@ -36,10 +41,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
   const tree = new BucketTreeProvider(connections);
-  const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
 
+  const jobs = {
+    connections, ring: keyRing, reports: new ReportDocuments(),
+    store: new GlobalStorageJobStore(vscode.Uri.joinPath(context.globalStorageUri, 'jobs')),
+  };
   context.subscriptions.push(
     log,
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, jobs.reports),
     connections,
     fileSystem,
     tree,
@@ -51,6 +61,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(generateKeyCommand(keyRing), log),
     registerCommand(refreshCommand(tree), log),
     registerCommand(loadMoreCommand(tree), log),
+    registerCommand(copyCommand(jobs), log),
+    registerCommand(reencryptCommand(jobs), log),
+    registerCommand(resumeJobCommand(jobs), log),
+    registerCommand(showJobsCommand(jobs), log),
+    registerCommand(cancelJobCommand(jobs), log),
+    registerCommand(copyItemsCommand(), log),
+    registerCommand(pasteItemsCommand(jobs), log),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

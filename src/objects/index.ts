@@ -58,3 +58,4 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, defaults:
     },
   };
 }
+export * from './jobs';

@@ -4,8 +4,8 @@ import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
 import { fingerprintOf } from '../keys/keyMaterial';
 import type { StorageClient } from '../storage/client';
 import { StorageError } from '../storage/errors';
-import { ByteCounter, copyWithFallback, downloadToFile, saveObject, uploadObject, type TransferProgress } from '../storage/transfer';
-import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead } from '../storage/types';
+import { ByteCounter, copyWithFallback, downloadObject, downloadToFile, saveObject, uploadObject, type TransferProgress } from '../storage/transfer';
+import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead, ObjectSummary } from '../storage/types';
 
 /** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
 export interface ObjectVersion {
@@ -331,16 +331,30 @@ export class ObjectsService {
    */
   async copy(
     source: { bucket: string; key: string }, target: { bucket: string; key: string },
-    opts: WorkOptions & { encryption: EncryptionChoice; overwrite: boolean; memory?: ByteCounter; concurrency?: number },
+    opts: WorkOptions & {
+      encryption: EncryptionChoice; overwrite: boolean; memory?: ByteCounter; concurrency?: number;
+      /** Copy only the source version with this ETag; for an in-place re-encrypt, also write only over it. */
+      ifUnchanged?: string;
+    },
   ): Promise<TransferOutcome> {
-    if (!opts.overwrite && (await this.exists(target.bucket, target.key, opts))) {
+    const inPlace = source.bucket === target.bucket && source.key === target.key;
+    if (!opts.overwrite && !inPlace && (await this.exists(target.bucket, target.key, opts))) {
       throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
     }
     const opened = await this.access.open(source.bucket, source.key, opts.signal);
     const encryption = opts.encryption.type === 'keep' ? this.access.encryptionToKeep(opened.head.encryption, opened.key) : opts.encryption;
+    if (opts.ifUnchanged !== undefined && opts.ifUnchanged !== opened.head.etag) {
+      throw fail('PreconditionFailed', 'copy', source.bucket, source.key, `${source.bucket}/${source.key} changed on the server meanwhile.`);
+    }
+    // RGW refuses a copy onto itself that changes only the encryption ("without changing the object's metadata
+    // ... or encryption attributes"): in place, the same metadata and content type are sent as a REPLACE.
+    const meta = inPlace
+      ? { metadataDirective: 'REPLACE' as const, contentType: opened.head.contentType, metadata: opened.head.metadata }
+      : { metadataDirective: 'COPY' as const };
     const res = await copyWithFallback(this.client, { ...source, sseCustomerKey: opened.key }, target, {
-      encryption, metadataDirective: 'COPY', signal: opts.signal, onProgress: opts.onProgress, memory: opts.memory,
-      concurrency: opts.concurrency,
+      encryption, ...meta, signal: opts.signal, onProgress: opts.onProgress, memory: opts.memory,
+      concurrency: opts.concurrency, sourceIfMatch: opts.ifUnchanged,
+      targetIfMatch: inPlace ? opts.ifUnchanged : undefined,
     });
     if (!res.verified) {
       throw new StorageError({
@@ -354,15 +368,54 @@ export class ObjectsService {
     return { size: res.size, etag: res.etag, encryption: res.encryption, path: res.path === 'streamed' ? 'streamed' : 'server' };
   }
 
-  private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
-    const keys: string[] = [];
+  /**
+   * Copies an object into another connection's store: always streamed (ranged download here, multipart upload
+   * there), bounded memory, the target's encryption verified by the upload.
+   */
+  async copyTo(
+    source: { bucket: string; key: string }, dest: ObjectsService, target: { bucket: string; key: string },
+    opts: WorkOptions & { encryption: EncryptionChoice; overwrite: boolean; ifUnchanged?: string },
+  ): Promise<TransferOutcome> {
+    if (!opts.overwrite && (await dest.exists(target.bucket, target.key, opts))) {
+      throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
+    }
+    const opened = await this.access.open(source.bucket, source.key, opts.signal);
+    const encryption = opts.encryption.type === 'keep' ? this.access.encryptionToKeep(opened.head.encryption, opened.key) : opts.encryption;
+    const { head, body } = await downloadObject(this.client, source.bucket, source.key, {
+      sseCustomerKey: opened.key, ifMatch: opts.ifUnchanged ?? opened.head.etag, signal: opts.signal,
+    });
+    return dest.receive(target, body, head, { encryption, overwrite: opts.overwrite, signal: opts.signal, onProgress: opts.onProgress });
+  }
+
+  /** The receiving half of `copyTo`. */
+  private async receive(
+    target: { bucket: string; key: string }, body: AsyncIterable<Uint8Array>, head: ObjectHead,
+    opts: WorkOptions & { encryption: EncryptionSpec; overwrite: boolean },
+  ): Promise<TransferOutcome> {
+    const res = await uploadObject(this.client, target.bucket, target.key, { kind: 'stream', stream: body, size: head.size }, {
+      encryption: opts.encryption, contentType: head.contentType, metadata: head.metadata, signal: opts.signal,
+      onProgress: opts.onProgress, ifNoneMatch: opts.overwrite ? undefined : '*', multipartThreshold: this.multipartThreshold,
+    });
+    if (opts.encryption.type === 'sse-c') {
+      this.access.remember(target.bucket, target.key, opts.encryption.key);
+    }
+    return { size: res.size, etag: res.etag, encryption: res.encryption, path: 'streamed' };
+  }
+
+  /** Every object under a prefix (all pages, no delimiter), with size and ETag. */
+  async listAll(bucket: string, prefix: string, opts: WorkOptions = {}): Promise<ObjectSummary[]> {
+    const out: ObjectSummary[] = [];
     let continuation: string | undefined;
     do {
-      const page = await this.client.listObjects(bucket, { prefix, continuation, signal });
-      keys.push(...page.objects.map((o) => o.key));
+      const page = await this.client.listObjects(bucket, { prefix, continuation, signal: opts.signal });
+      out.push(...page.objects);
       continuation = page.isTruncated ? page.nextContinuation : undefined;
     } while (continuation);
-    return keys;
+    return out;
+  }
+
+  private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+    return (await this.listAll(bucket, prefix, { signal })).map((o) => o.key);
   }
 }
 

@@ -1,7 +1,7 @@
 // Tree node kinds. Each node knows how to render itself; the provider knows how to list children.
 import * as vscode from 'vscode';
 import type { ObjectEncryption, ObjectSummary } from '../../storage/types';
-import { shortFingerprint } from '../../keys/keyMaterial';
+import { encryptionLabel } from '../../keys/labels';
 import { formatBytes } from '../fileSystemProvider';
 import { toUri } from '../uri';
 
@@ -108,25 +108,6 @@ export class LoadMoreNode {
     item.iconPath = new vscode.ThemeIcon('ellipsis');
     item.command = { command: 'obs.loadMore', title: 'Load more', arguments: [this] };
     return item;
-  }
-}
-
-export function encryptionLabel(e: ObjectEncryption | 'sse-c-unknown-key' | undefined): string | undefined {
-  if (!e) {
-    return undefined;
-  }
-  if (e === 'sse-c-unknown-key') {
-    return 'SSE-C';
-  }
-  switch (e.type) {
-    case 'none':
-      return 'not encrypted';
-    case 'service':
-      return 'SSE (service key)';
-    case 'kms':
-      return e.keyId ? `SSE-KMS ${e.keyId}` : 'SSE-KMS';
-    case 'sse-c':
-      return `SSE-C ${shortFingerprint(e.keyMd5)}`;
   }
 }
 

@@ -22,6 +22,9 @@ export const rgw = {
   get region() { return process.env.RGW_REGION || 'us-east-1'; },
   get kms1() { return process.env.RGW_KMS_KEY_1 || 'testkey-1'; },
   get kms2() { return process.env.RGW_KMS_KEY_2 || 'testkey-2'; },
+  /** A second RGW user (another account's credentials). */
+  get otherAccessKey() { return need('RGW_OTHER_ACCESS_KEY'); },
+  get otherSecretKey() { return need('RGW_OTHER_SECRET_KEY'); },
 };
 
 export interface AwsResult {
@@ -33,11 +36,11 @@ export interface AwsResult {
 const AWS = '/usr/bin/aws';
 
 /** Runs Debian's awscli against the test RGW. Never throws on a non-zero exit: callers assert on `code`. */
-export function aws(args: string[], endpoint = rgw.http): Promise<AwsResult> {
+export function aws(args: string[], endpoint = rgw.http, user: 'main' | 'other' = 'main'): Promise<AwsResult> {
   const env = {
     ...process.env,
-    AWS_ACCESS_KEY_ID: rgw.accessKey,
-    AWS_SECRET_ACCESS_KEY: rgw.secretKey,
+    AWS_ACCESS_KEY_ID: user === 'other' ? rgw.otherAccessKey : rgw.accessKey,
+    AWS_SECRET_ACCESS_KEY: user === 'other' ? rgw.otherSecretKey : rgw.secretKey,
     AWS_DEFAULT_REGION: rgw.region,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
@@ -53,8 +56,8 @@ export function aws(args: string[], endpoint = rgw.http): Promise<AwsResult> {
   });
 }
 
-export async function awsOk(args: string[], endpoint?: string): Promise<string> {
-  const r = await aws(args, endpoint);
+export async function awsOk(args: string[], endpoint?: string, user: 'main' | 'other' = 'main'): Promise<string> {
+  const r = await aws(args, endpoint, user);
   if (r.code !== 0) {
     throw new Error(`aws ${args.slice(0, 2).join(' ')} failed (exit ${r.code}): ${r.stderr.slice(0, 400)}`);
   }
