@@ -1,7 +1,7 @@
 // Shared by the benchmark orchestrator and the measured child processes.
 
 import { readFileSync } from 'node:fs';
-import { StorageClient } from '../src/storage/client';
+import { StorageClient } from '../src/storage/client/storageClient';
 
 export const MiB = 1024 * 1024;
 

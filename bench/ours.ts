@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { StorageClient } from '../src/storage/client';
+import { StorageClient } from '../src/storage/client/storageClient';
 import { copyWithFallback, downloadToFile, uploadObject } from '../src/storage/transfer';
 import { benchClient, env, MiB, OpResult, rss } from './common';
 

@@ -2,7 +2,7 @@
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
 import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
 import { fingerprintOf } from '../keys/keyMaterial';
-import type { StorageClient } from '../storage/client';
+import type { StorageClient } from '../storage/client/storageClient';
 import { StorageError } from '../storage/errors';
 import { ByteCounter, copyWithFallback, downloadObject, downloadToFile, saveObject, uploadObject, type TransferProgress } from '../storage/transfer';
 import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead, ObjectSummary } from '../storage/types';

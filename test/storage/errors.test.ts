@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { StorageClient } from '../../src/storage/client';
+import { StorageClient } from '../../src/storage/client/storageClient';
 import { StorageError } from '../../src/storage/errors';
 import { ConnectionConfig } from '../../src/storage/types';
 import { Gateway, startGateway } from '../obs-gateway/gateway';

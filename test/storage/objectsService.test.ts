@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintOf } from '../../src/keys/keyMaterial';
 import { openObjects, type ObjectsSession } from '../../src/objects';
-import { StorageClient } from '../../src/storage/client';
+import { StorageClient } from '../../src/storage/client/storageClient';
 import { config, createBucket, removeBucket, skipReason } from './transfer/rgw';
 import { rgw } from './support/env';
 

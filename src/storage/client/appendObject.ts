@@ -4,7 +4,7 @@
 import { header, md5Base64, Transport } from '../transport';
 import { parseEncryption, repeatedEncryptionHeaders } from '../sse';
 import { AppendResult, WriteOptions } from '../types';
-import { objectWriteHeaders } from './objects';
+import { objectWriteHeaders } from './writeObject';
 import { ensureEncrypted } from './verify';
 
 /**

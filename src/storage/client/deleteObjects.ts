@@ -1,12 +1,18 @@
-// Bucket-level writes and configuration: DeleteObjects (batched), default encryption.
+// Deleting objects: one (DELETE) or many (DeleteObjects, batched).
 
 import { isStorageError } from '../errors';
 import { md5Base64, Transport } from '../transport';
-import { buildDeleteXml, parseBucketEncryption, parseDeleteResult, XML_INVALID_CHARS } from '../xml';
-import { deleteObject } from './objects';
-import { BucketEncryption, DeleteObjectsResult, RequestOptions } from '../types';
+import { buildDeleteXml, parseDeleteResult, XML_INVALID_CHARS } from '../xml';
+import { DeleteObjectsResult, DeleteOptions, RequestOptions } from '../types';
 
 export const DELETE_BATCH = 1000;
+
+export async function deleteObject(t: Transport, bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
+  await t.send({
+    operation: 'deleteObject', method: 'DELETE', bucket, key, signal: opts?.signal,
+    query: opts?.versionId ? [['versionId', opts.versionId]] : [],
+  });
+}
 
 /**
  * Deletes many objects, 1000 per request (quiet mode: the server reports failures only). Keys with characters XML
@@ -47,36 +53,4 @@ export async function deleteObjects(
     }
   }
   return result;
-}
-
-/** Codes that mean "this bucket has no default encryption" rather than a failure. */
-const ABSENT = new Set(['NoSuchEncryptionConfiguration', 'ServerSideEncryptionConfigurationNotFoundError']);
-
-/** The bucket's default encryption, or `undefined` when none is configured. */
-export async function getBucketEncryption(t: Transport, bucket: string, opts?: RequestOptions): Promise<BucketEncryption | undefined> {
-  let text: string;
-  try {
-    const res = await t.send({ operation: 'getBucketEncryption', method: 'GET', bucket, query: [['encryption', '']], signal: opts?.signal });
-    text = res.body.toString('utf8');
-  } catch (e) {
-    if (isStorageError(e) && e.serverCode !== undefined && ABSENT.has(e.serverCode)) {
-      return undefined;
-    }
-    throw e;
-  }
-  const r = parseBucketEncryption(text);
-  if (!r.algorithm) {
-    return undefined;
-  }
-  const out: BucketEncryption = { algorithm: /kms/i.test(r.algorithm) ? 'kms' : 'service' };
-  if (r.kmsKeyId) {
-    out.kmsKeyId = r.kmsKeyId;
-  }
-  if (r.dataAlgorithm) {
-    out.dataAlgorithm = r.dataAlgorithm;
-  }
-  if (r.projectId) {
-    out.projectId = r.projectId;
-  }
-  return out;
 }

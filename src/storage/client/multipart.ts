@@ -11,9 +11,9 @@ import {
   CompletedPart, CompleteResult, CopySource, ListAllUploadsOptions, ListPartsResult, ListUploadsOptions, ListUploadsResult,
   MultipartUploadInfo, MultipartUploadInit, ObjectHead, PartCopyOptions, PartWriteOptions, RequestOptions, WriteOptions,
 } from '../types';
-import { objectWriteHeaders, unquote } from './objects';
-import { copySourceHeaders, requireCopyEtag } from './copy';
-import { headObject } from './objects-read';
+import { objectWriteHeaders, unquote } from './writeObject';
+import { copySourceHeaders, requireCopyEtag } from './copyObject';
+import { headObject } from './readObject';
 
 /** Starts an upload; encryption, content type and metadata are fixed here. */
 export async function initiateMultipartUpload(t: Transport, bucket: string, key: string, opts?: WriteOptions): Promise<MultipartUploadInit> {

@@ -3,7 +3,7 @@
 import { Transport } from '../transport';
 import { sseCustomerHeaders } from '../sse';
 import { StorageError } from '../errors';
-import { parseObjectHead } from './head';
+import { parseObjectHead } from './objectHead';
 import { GetResult, ObjectHead, ReadOptions } from '../types';
 
 function readHeaders(t: Transport, opts?: ReadOptions): Record<string, string> {

@@ -1,24 +1,25 @@
-// The storage client: one method per wire operation. The work is done in client/*.ts over one Transport.
+// The storage client: one method per wire operation. The work is done in the other client/*.ts over one Transport.
 
-import { DIALECTS } from './dialect';
-import { StorageError } from './errors';
-import { Transport } from './transport';
-import * as append from './client/append';
-import * as bucketConfig from './client/bucket-config';
-import * as buckets from './client/buckets';
-import * as copy from './client/copy';
-import { detectDialect } from './client/detect';
-import * as multipart from './client/multipart';
-import * as objects from './client/objects';
-import * as reads from './client/objects-read';
+import { DIALECTS } from '../dialect';
+import { StorageError } from '../errors';
+import { Transport } from '../transport';
+import { appendObject } from './appendObject';
+import { getBucketEncryption } from './bucketEncryption';
+import * as buckets from './buckets';
+import { copyObject } from './copyObject';
+import { deleteObject, deleteObjects } from './deleteObjects';
+import { detectDialect } from './detectDialect';
+import * as multipart from './multipart';
+import { getObject, headObject } from './readObject';
+import { putObject } from './writeObject';
 import {
   AppendResult, BucketEncryption, BucketHead, BucketInfo, CompletedPart, CompleteResult, ConnectionConfig, CopyOptions,
   CopyResult, CopySource, Credentials, DeleteObjectsResult, DeleteOptions, DialectName, GetResult, ListAllUploadsOptions,
   ListBucketsOptions, ListOptions, ListPage, ListPartsResult, ListUploadsOptions, ListUploadsResult, MultipartUploadInfo,
   MultipartUploadInit, ObjectHead, PartCopyOptions, PartWriteOptions, PutResult, ReadOptions, RequestOptions, WriteOptions,
-} from './types';
+} from '../types';
 
-export type { CompleteOptions } from './client/multipart';
+export type { CompleteOptions } from './multipart';
 
 export class StorageClient {
   private readonly transport: Transport;
@@ -83,7 +84,7 @@ export class StorageClient {
 
   /** The bucket's default encryption; `undefined` when it has none. */
   async getBucketEncryption(bucket: string, opts?: RequestOptions): Promise<BucketEncryption | undefined> {
-    return bucketConfig.getBucketEncryption(await this.t(opts?.signal), bucket, opts);
+    return getBucketEncryption(await this.t(opts?.signal), bucket, opts);
   }
 
   /** One page: v2 (`list-type=2`) on S3, v1 markers on OBS; `encoding-type=url` always. */
@@ -94,11 +95,11 @@ export class StorageClient {
   // ---- objects ----
 
   async headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectHead> {
-    return reads.headObject(await this.t(opts?.signal), bucket, key, opts);
+    return headObject(await this.t(opts?.signal), bucket, key, opts);
   }
 
   async getObject(bucket: string, key: string, opts?: ReadOptions): Promise<GetResult> {
-    return reads.getObject(await this.t(opts?.signal), bucket, key, opts);
+    return getObject(await this.t(opts?.signal), bucket, key, opts);
   }
 
   /**
@@ -107,11 +108,11 @@ export class StorageClient {
    * of a quoted If-Match.
    */
   async putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
-    return objects.putObject(await this.t(opts?.signal), bucket, key, body, opts);
+    return putObject(await this.t(opts?.signal), bucket, key, body, opts);
   }
 
   async appendObject(bucket: string, key: string, position: number, body: Uint8Array, opts?: WriteOptions): Promise<AppendResult> {
-    return append.appendObject(await this.t(opts?.signal), bucket, key, position, body, opts);
+    return appendObject(await this.t(opts?.signal), bucket, key, position, body, opts);
   }
 
   /**
@@ -119,16 +120,16 @@ export class StorageClient {
    * an `<Error>` body is a failure (NotImplemented keeps its code); the target's encryption is verified (`NotEncrypted`).
    */
   async copyObject(source: CopySource, bucket: string, key: string, opts?: CopyOptions): Promise<CopyResult> {
-    return copy.copyObject(await this.t(opts?.signal), source, bucket, key, opts);
+    return copyObject(await this.t(opts?.signal), source, bucket, key, opts);
   }
 
   async deleteObject(bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
-    return objects.deleteObject(await this.t(opts?.signal), bucket, key, opts);
+    return deleteObject(await this.t(opts?.signal), bucket, key, opts);
   }
 
   /** Batches of at most 1000 keys, each with Content-MD5. */
   async deleteObjects(bucket: string, keys: Array<string | { key: string; versionId?: string }>, opts?: RequestOptions): Promise<DeleteObjectsResult> {
-    return bucketConfig.deleteObjects(await this.t(opts?.signal), bucket, keys, opts);
+    return deleteObjects(await this.t(opts?.signal), bucket, keys, opts);
   }
 
   // ---- multipart ----

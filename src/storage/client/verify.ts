@@ -3,7 +3,7 @@
 import { StorageError } from '../errors';
 import { Transport } from '../transport';
 import { EncryptionSpec, ObjectEncryption } from '../types';
-import { headObject } from './objects-read';
+import { headObject } from './readObject';
 
 /**
  * Returns the object's encryption, confirmed by a HEAD when the write response did not echo any. Throws

@@ -1,9 +1,9 @@
-// Single-object writes: PUT and DELETE.
+// Single-object write: PUT.
 
 import { md5Base64, header, Transport } from '../transport';
 import { encryptionHeaders, parseEncryption } from '../sse';
 import { StorageError } from '../errors';
-import { DeleteOptions, PutResult, WriteOptions } from '../types';
+import { PutResult, WriteOptions } from '../types';
 import { Dialect } from '../dialect';
 import { ensureEncrypted } from './verify';
 
@@ -53,11 +53,4 @@ export async function putObject(t: Transport, bucket: string, key: string, body:
     out.versionId = version;
   }
   return out;
-}
-
-export async function deleteObject(t: Transport, bucket: string, key: string, opts?: DeleteOptions): Promise<void> {
-  await t.send({
-    operation: 'deleteObject', method: 'DELETE', bucket, key, signal: opts?.signal,
-    query: opts?.versionId ? [['versionId', opts.versionId]] : [],
-  });
 }

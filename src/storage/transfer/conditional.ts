@@ -7,7 +7,7 @@
 // for this connection. RGW 16 also ignores If-Match / If-None-Match on CompleteMultipartUpload, so multipart saves
 // check the current ETag right before Complete as well (a narrow window, not atomic, on such servers).
 
-import { StorageClient } from '../client';
+import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 
 export interface ConnectionQuirks {

@@ -3,7 +3,7 @@
 // Ceph 20 for any encrypted source), refuses a re-keying part copy, or silently did not encrypt (RGW plain ->
 // SSE-C), the copy is redone as a streamed download -> upload with the right keys. The result says which path ran.
 
-import { StorageClient } from '../client';
+import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 import { keyFingerprint } from '../sse';
 import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
@@ -11,7 +11,7 @@ import { quirksOf } from './conditional';
 import { linkedController, Semaphore, withRetry } from './control';
 import { downloadObject } from './download';
 import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
-import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './types';
+import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './transferTypes';
 import { describeEncryption, encryptionMatches } from './verify';
 
 export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;

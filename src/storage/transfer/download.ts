@@ -6,13 +6,13 @@ import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StorageClient } from '../client';
+import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 import { GetResult, ObjectHead } from '../types';
 import { conflictError, sameEtag } from './conditional';
 import { asStorageError, linkedController, withRetry } from './control';
 import { ByteCounter } from './memory';
-import { DownloadOptions } from './types';
+import { DownloadOptions } from './transferTypes';
 import { MiB } from './upload';
 
 export const DEFAULT_PARALLEL_THRESHOLD = 32 * MiB;

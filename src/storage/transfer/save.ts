@@ -2,10 +2,10 @@
 // if it does not exist). A real conflict is a StorageError with code 'PreconditionFailed'; the object on the
 // server is left untouched.
 
-import { StorageClient } from '../client';
+import { StorageClient } from '../client/storageClient';
 import { StorageError } from '../errors';
 import { uploadObject } from './upload';
-import { UploadOptions, UploadResult, UploadSource } from './types';
+import { UploadOptions, UploadResult, UploadSource } from './transferTypes';
 
 export interface SaveOptions extends Omit<UploadOptions, 'ifMatch' | 'ifNoneMatch'> {
   /** ETag read when the object was opened; `undefined` together with `createOnly` for a new object. */

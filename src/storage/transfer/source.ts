@@ -5,7 +5,7 @@
 import { open, FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StorageError } from '../errors';
-import { UploadSource } from './types';
+import { UploadSource } from './transferTypes';
 
 export interface PartReader {
   readonly size: number;

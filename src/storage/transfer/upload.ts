@@ -2,14 +2,14 @@
 // parallel, each with Content-MD5 and (SSE-C) the customer key, retried on its own. A failed or cancelled multipart
 // upload is aborted on the server, so nothing is left behind and the previous object stays as it was.
 
-import { StorageClient } from '../client';
+import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 import { EncryptionSpec, ObjectEncryption } from '../types';
 import { Conditions, conditionalWrite, precheck } from './conditional';
 import { abortedError, linkedController, Semaphore, withRetry } from './control';
 import { ByteCounter } from './memory';
 import { openSource, PartReader } from './source';
-import { UploadOptions, UploadResult, UploadSource } from './types';
+import { UploadOptions, UploadResult, UploadSource } from './transferTypes';
 import { encryptionMatches, describeEncryption } from './verify';
 
 export const MiB = 1024 * 1024;

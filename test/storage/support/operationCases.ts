@@ -3,7 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client';
+import { StorageClient } from '../../../src/storage/client/storageClient';
 import { StorageError } from '../../../src/storage/errors';
 import { collect, RgwEnv } from './env';
 

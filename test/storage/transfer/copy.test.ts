@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client';
+import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
 import { keyFingerprint } from '../../../src/storage/sse';
 import { copyWithFallback, downloadObject, quirksOf, uploadObject } from '../../../src/storage/transfer';

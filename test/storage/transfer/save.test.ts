@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client';
+import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
 import { downloadObject, quirksOf, saveObject, uploadObject } from '../../../src/storage/transfer';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';

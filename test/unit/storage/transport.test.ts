@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StorageClient } from '../../../src/storage/client';
+import { StorageClient } from '../../../src/storage/client/storageClient';
 import { withServer } from './helpers';
 import { StorageError } from '../../../src/storage/errors';
 import { ConnectionConfig } from '../../../src/storage/types';
