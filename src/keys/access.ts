@@ -8,7 +8,7 @@ import type {
   PutResult,
   ReadOptions,
   WriteOptions,
-} from '../storage/types';
+} from '../storage';
 import { fingerprintOf, shortFingerprint } from './keyMaterial';
 
 /** The part of the storage client this logic needs (StorageClient satisfies it). */

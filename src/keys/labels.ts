@@ -1,5 +1,5 @@
 // The one human label of an object's encryption, used by the tree, reports and prompts.
-import type { ObjectEncryption } from '../storage/types';
+import type { ObjectEncryption } from '../storage';
 import { shortFingerprint } from './keyMaterial';
 
 export function encryptionLabel(e: ObjectEncryption | 'sse-c-unknown-key' | undefined): string | undefined {

@@ -1,7 +1,6 @@
 // The objects floor: the only way adapters (src/vscode, src/commands) reach the store.
 import { EncryptedObjectAccess, KeyMemo, type DefaultEncryption, type KeySource } from '../keys/access';
-import { StorageClient } from '../storage/client/storageClient';
-import type { ConnectionConfig } from '../storage/types';
+import { StorageClient, type ConnectionConfig } from '../storage';
 import { ObjectsService } from './service';
 
 export * from './service';

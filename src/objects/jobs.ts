@@ -4,8 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { shortFingerprint } from '../keys/keyMaterial';
 import { encryptionLabel } from '../keys/labels';
-import { StorageError } from '../storage/errors';
-import type { EncryptionSpec, ObjectEncryption } from '../storage/types';
+import { StorageError, type EncryptionSpec, type ObjectEncryption } from '../storage';
 import type { ObjectsService } from './service';
 
 export interface ObjectLocation {

@@ -2,10 +2,10 @@
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
 import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
 import { fingerprintOf } from '../keys/keyMaterial';
-import type { StorageClient } from '../storage/client/storageClient';
-import { StorageError } from '../storage/errors';
-import { ByteCounter, copyWithFallback, downloadObject, downloadToFile, saveObject, uploadObject, type TransferProgress } from '../storage/transfer';
-import type { BucketInfo, EncryptionSpec, ListPage, ObjectHead, ObjectSummary } from '../storage/types';
+import {
+  ByteCounter, copyWithFallback, downloadObject, downloadToFile, saveObject, StorageError, uploadObject, type BucketInfo, type EncryptionSpec,
+  type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
+} from '../storage';
 
 /** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
 export interface ObjectVersion {

@@ -1,7 +1,7 @@
 // Non-secret connection settings (application scope: they decide where keys are sent).
 import * as vscode from 'vscode';
 import type { DefaultEncryption } from '../keys/access';
-import type { Addressing, DialectSetting } from '../storage/types';
+import type { Addressing, DialectSetting } from '../storage';
 
 export interface ConnectionSettings {
   id: string;

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { KeySource } from '../keys/access';
 import type { KeyRing } from '../keys/keyRing';
 import { openObjects, type ObjectsService, type ObjectsSession } from '../objects';
-import type { Credentials } from '../storage/types';
+import type { Credentials } from '../storage';
 import { defaultEncryptionOf, onConnectionsChanged, readConnections, writeConnections, type ConnectionSettings } from './config';
 import { Disposable } from './disposable';
 import type { Log } from './log';

@@ -1,6 +1,6 @@
 // The one error mapping: anything thrown below (storage, keys, connections) -> what VS Code shows.
 import * as vscode from 'vscode';
-import type { StorageErrorCode } from '../storage/errors';
+import type { StorageErrorCode } from '../storage';
 
 export type ErrorKind = 'notFound' | 'noPermissions' | 'exists' | 'unavailable' | 'cancelled';
 

@@ -1,4 +1,5 @@
-// The house rules, checked on the source: no import cycle in src, the floors import only downwards.
+// The house rules, checked on the source: no import cycle in src, the floors import only downwards, and the storage
+// floor has one door (src/storage/index.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -72,6 +73,22 @@ void test('floors import only downwards: storage <- keys <- objects <- vscode/co
       // Above the objects floor, storage is reached for types and errors only, never the client or the transfer.
       const throughTheDoor = !['vscode', 'commands', 'extension'].includes(floor(f)) || !/^storage\/(client|transfer|transport)\b/.test(rel(d));
       if (!ok || !throughTheDoor) {
+        wrong.push(`${rel(f)} -> ${rel(d)}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+void test('outside src/storage, the storage floor is imported only through its index', () => {
+  const door = path.join(SRC, 'storage', 'index.ts');
+  const wrong: string[] = [];
+  for (const [f, deps] of graph) {
+    if (rel(f).startsWith(`storage${path.sep}`)) {
+      continue;
+    }
+    for (const d of deps) {
+      if (rel(d).startsWith(`storage${path.sep}`) && d !== door) {
         wrong.push(`${rel(f)} -> ${rel(d)}`);
       }
     }

@@ -1,6 +1,6 @@
 // Tree node kinds. Each node knows how to render itself; the provider knows how to list children.
 import * as vscode from 'vscode';
-import type { ObjectEncryption, ObjectSummary } from '../../storage/types';
+import type { ObjectEncryption, ObjectSummary } from '../../storage';
 import { encryptionLabel } from '../../keys/labels';
 import { formatBytes } from '../fileSystemProvider';
 import { toUri } from '../uri';

@@ -1,0 +1,11 @@
+// The storage floor's one door: code outside src/storage imports from here and nowhere deeper (lint and
+// test/unit/architecture.test.ts check that). src/objects uses the client and the transfer engine; adapters and
+// commands (src/vscode, src/commands) may take only types and errors from here.
+
+export { StorageClient } from './client/storageClient';
+export type { CompleteOptions } from './client/multipart';
+export { StorageError, isStorageError } from './errors';
+export type { StorageErrorCode } from './errors';
+export { SSE_C_KEY_BYTES, keyFingerprint } from './sse';
+export * from './types';
+export * from './transfer';
