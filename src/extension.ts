@@ -44,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
 
   const jobs = {
+    changed: () => tree.refresh(),
     connections, ring: keyRing, reports: new ReportDocuments(),
     store: new GlobalStorageJobStore(vscode.Uri.joinPath(context.globalStorageUri, 'jobs')),
   };

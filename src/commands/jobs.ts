@@ -28,6 +28,8 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider {
 }
 
 export interface JobDeps {
+  /** Called after a job wrote something, so views show the new state. */
+  changed(): void;
   connections: ConnectionManager;
   ring: KeyRing;
   store: JobStore;
@@ -203,7 +205,7 @@ async function confirmPlan(deps: JobDeps, spec: JobSpec): Promise<boolean> {
 }
 
 function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
 }
 
 // ---- running ----
@@ -217,8 +219,13 @@ function environment(deps: JobDeps): JobEnvironment {
 }
 
 async function showReport(deps: JobDeps, report: JobReport): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument(deps.reports.add(report));
-  await vscode.window.showTextDocument(doc, { preview: true });
+  const uri = deps.reports.add(report);
+  // The rendered table reads best; the read-only markdown source is the fallback where no preview exists.
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+  } catch {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+  }
 }
 
 async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promise<JobReport> {
@@ -235,6 +242,9 @@ async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promi
       onProgress: (p) => ctx.progress({ items: p.items, totalItems: p.totalItems, bytes: p.bytes, totalBytes: p.totalBytes }),
     });
     deps.reports.add(report);
+    if (report.done > 0) {
+      deps.changed();
+    }
     if (ctx.interactive || !report.dryRun) {
       const what = `${report.kind === 'copy' ? 'Copy' : 'Re-encrypt'}${report.dryRun ? ' (dry run)' : ''}${report.cancelled ? ' cancelled' : ''}: `
         + `${report.dryRun ? `${report.planned} planned` : `${report.done} done`}, ${report.skipped} skipped, ${report.failed} failed.`;
