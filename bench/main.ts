@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, 
 import { join, resolve } from 'node:path';
 import { StorageClient } from '../src/storage/client/storageClient';
 import { uploadObject } from '../src/storage/transfer';
-import { keyFingerprint } from '../src/storage/sse';
+import { keyFingerprint } from '../src/storage';
 import { benchClient, env, MiB, OpResult } from './common';
 
 const ROOT = resolve(__dirname, '..', '..');

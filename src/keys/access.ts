@@ -1,15 +1,16 @@
 // Reading and writing objects with the right encryption, without `vscode`: which key opens an object, and
 // what encryption a write must carry so that nothing is silently re-encrypted, decrypted or lost.
-import type {
-  EncryptionSpec,
-  GetResult,
-  ObjectEncryption,
-  ObjectHead,
-  PutResult,
-  ReadOptions,
-  WriteOptions,
+import {
+  keyFingerprint,
+  type EncryptionSpec,
+  type GetResult,
+  type ObjectEncryption,
+  type ObjectHead,
+  type PutResult,
+  type ReadOptions,
+  type WriteOptions,
 } from '../storage';
-import { fingerprintOf, shortFingerprint } from './keyMaterial';
+import { shortFingerprint } from './keyMaterial';
 
 /** The part of the storage client this logic needs (StorageClient satisfies it). */
 export interface ObjectClient {
@@ -168,7 +169,7 @@ export class EncryptedObjectAccess {
 
   /** Remembers that `k` opens this object (after we wrote it so): only its fingerprint is kept. */
   remember(bucket: string, key: string, k: Uint8Array): void {
-    this.memo.set(bucket, key, fingerprintOf(k));
+    this.memo.set(bucket, key, keyFingerprint(k));
   }
 
   /** Reads a whole object (for the editor), with the key that opens it. */
@@ -217,7 +218,7 @@ export class EncryptedObjectAccess {
           ...(existing.dataAlgorithm === 'SM4' ? { dataAlgorithm: 'SM4' as const } : {}),
         };
       case 'sse-c':
-        if (!key || fingerprintOf(key) !== existing.keyMd5) {
+        if (!key || keyFingerprint(key) !== existing.keyMd5) {
           // Never fall back to another encryption: refusing is the only safe answer.
           throw new Error('internal: SSE-C object without its key reached a write');
         }
@@ -247,7 +248,7 @@ export class EncryptedObjectAccess {
       ifNoneMatch: opts.ifNoneMatch,
     });
     if (encryption.type === 'sse-c') {
-      this.memo.set(bucket, key, fingerprintOf(encryption.key));
+      this.memo.set(bucket, key, keyFingerprint(encryption.key));
     }
     return res;
   }

@@ -1,18 +1,12 @@
 // Pure SSE-C key handling: parsing what people paste, and naming keys by their fingerprint.
-import { createHash, randomBytes } from 'node:crypto';
-
-export const SSE_C_KEY_BYTES = 32;
+import { randomBytes } from 'node:crypto';
+import { SSE_C_KEY_BYTES } from '../storage';
 
 export class KeyFormatError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'KeyFormatError';
   }
-}
-
-/** The key's identity: base64(MD5(raw key)), exactly what servers echo as `...-customer-key-MD5`. */
-export function fingerprintOf(key: Uint8Array): string {
-  return createHash('md5').update(key).digest('base64');
 }
 
 /** A short, readable form of a fingerprint for labels and messages (never the key itself). */

@@ -1,6 +1,7 @@
 // The key ring: SSE-C keys named by fingerprint. The storage behind it is injected (SecretStorage in the
 // extension, a Map in unit tests), so this file stays free of `vscode`.
-import { fingerprintOf, KeyFormatError, parseKey } from './keyMaterial';
+import { keyFingerprint } from '../storage';
+import { KeyFormatError, parseKey } from './keyMaterial';
 
 /** Minimal secret store: exactly the part of VS Code's SecretStorage the ring needs. */
 export interface SecretStore {
@@ -43,7 +44,7 @@ export class KeyRing {
     }
     const key = parseKey(raw);
     // A stored value that no longer matches its name is treated as absent rather than used for the wrong object.
-    return fingerprintOf(key) === fingerprint ? key : undefined;
+    return keyFingerprint(key) === fingerprint ? key : undefined;
   }
 
   /** All usable keys, in the ring's order (newest first). */
@@ -69,7 +70,7 @@ export class KeyRing {
       throw new KeyFormatError('A key needs a label so you can recognise it later.');
     }
     return this.serialized(async () => {
-      const fingerprint = fingerprintOf(key);
+      const fingerprint = keyFingerprint(key);
       const index = await this.list();
       const existing = index.find((e) => e.fingerprint === fingerprint);
       if (existing) {

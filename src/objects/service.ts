@@ -1,9 +1,8 @@
 // The one door to the store for every adapter (file system, tree, commands). No `vscode`: it decides keys,
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
 import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
-import { fingerprintOf } from '../keys/keyMaterial';
 import {
-  ByteCounter, copyWithFallback, downloadObject, downloadToFile, saveObject, StorageError, uploadObject, type BucketInfo, type EncryptionSpec,
+  ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
 } from '../storage';
 
@@ -220,7 +219,7 @@ export class ObjectsService {
     }
     return {
       created: !existing, size: res.size, multipart: res.multipart, encryption: res.encryption,
-      version: { etag: res.etag, keyFingerprint: encryption.type === 'sse-c' ? fingerprintOf(encryption.key) : undefined },
+      version: { etag: res.etag, keyFingerprint: encryption.type === 'sse-c' ? keyFingerprint(encryption.key) : undefined },
     };
   }
 
@@ -420,5 +419,5 @@ export class ObjectsService {
 }
 
 function versionOf(head: ObjectHead, key: Uint8Array | undefined): ObjectVersion {
-  return { etag: head.etag, keyFingerprint: key ? fingerprintOf(key) : undefined };
+  return { etag: head.etag, keyFingerprint: key ? keyFingerprint(key) : undefined };
 }

@@ -6,6 +6,7 @@ export { StorageClient } from './client/storageClient';
 export type { CompleteOptions } from './client/multipart';
 export { StorageError, isStorageError } from './errors';
 export type { StorageErrorCode } from './errors';
-export { SSE_C_KEY_BYTES, keyFingerprint } from './sse';
+export { keyFingerprint } from './digest';
+export { SSE_C_KEY_BYTES } from './sse';
 export * from './types';
 export * from './transfer';

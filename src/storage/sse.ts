@@ -1,16 +1,11 @@
 // Server-side encryption as one small pure step: spec -> request headers, response headers -> what the server did.
 
-import { createHash } from 'node:crypto';
 import { Dialect } from './dialect';
+import { keyFingerprint } from './digest';
 import { StorageError } from './errors';
 import { EncryptionSpec, ObjectEncryption } from './types';
 
 export const SSE_C_KEY_BYTES = 32;
-
-/** base64(MD5(raw key)): the key's identity, exactly the `...-customer-key-MD5` value the server echoes. */
-export function keyFingerprint(key: Uint8Array): string {
-  return createHash('md5').update(key).digest('base64');
-}
 
 function checkKey(key: Uint8Array): void {
   if (key.length !== SSE_C_KEY_BYTES) {

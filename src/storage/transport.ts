@@ -2,7 +2,6 @@
 // and the rule that SSE keys never travel over plain http.
 
 import { rootCertificates } from 'node:tls';
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { Agent, Dispatcher } from 'undici';
@@ -398,8 +397,4 @@ async function readErrorBody(body: AsyncIterable<Uint8Array> & { destroy?(): voi
     }
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export function md5Base64(data: Uint8Array): string {
-  return createHash('md5').update(data).digest('base64');
 }

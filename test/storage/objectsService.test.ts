@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintOf } from '../../src/keys/keyMaterial';
+import { keyFingerprint } from '../../src/storage';
 import { openObjects, type ObjectsSession } from '../../src/objects';
 import { StorageClient } from '../../src/storage/client/storageClient';
 import { config, createBucket, removeBucket, skipReason } from './transfer/rgw';
@@ -25,11 +25,11 @@ describe('objects service on RGW', { skip: skipReason }, () => {
   before(async () => {
     bucket = await createBucket('objsvc');
     client = new StorageClient(config());
-    const keys = [KEY_A, KEY_B].map((key) => ({ fingerprint: fingerprintOf(key), key }));
+    const keys = [KEY_A, KEY_B].map((key) => ({ fingerprint: keyFingerprint(key), key }));
     session = openObjects(config(), {
       candidates: async () => keys,
       byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
-    }, () => ({ type: 'sse-c', keyFingerprint: fingerprintOf(KEY_A) }));
+    }, () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(KEY_A) }));
   });
 
   after(async () => {
@@ -45,7 +45,7 @@ describe('objects service on RGW', { skip: skipReason }, () => {
     const up = await session.objects.upload(src, bucket, 'files/up.bin', { overwrite: false });
     assert.equal(up.encryption.type, 'sse-c');
     const head = await client.headObject(bucket, 'files/up.bin', { sseCustomerKey: KEY_A });
-    assert.equal(head.encryption.type === 'sse-c' && head.encryption.keyMd5, fingerprintOf(KEY_A));
+    assert.equal(head.encryption.type === 'sse-c' && head.encryption.keyMd5, keyFingerprint(KEY_A));
     await assert.rejects(session.objects.upload(src, bucket, 'files/up.bin', { overwrite: false }), (e: { code?: string }) => e.code === 'PreconditionFailed');
     const out = join(dir, 'down.bin');
     await session.objects.download(bucket, 'files/up.bin', out);
@@ -56,7 +56,7 @@ describe('objects service on RGW', { skip: skipReason }, () => {
     await client.putObject(bucket, 'copy/src.txt', Buffer.from('copy me\n'), { encryption: { type: 'sse-c', key: KEY_B } });
     await session.objects.copy({ bucket, key: 'copy/src.txt' }, { bucket, key: 'copy/kept.txt' }, { encryption: { type: 'keep' }, overwrite: false });
     const kept = await client.headObject(bucket, 'copy/kept.txt', { sseCustomerKey: KEY_B });
-    assert.equal(kept.encryption.type === 'sse-c' && kept.encryption.keyMd5, fingerprintOf(KEY_B));
+    assert.equal(kept.encryption.type === 'sse-c' && kept.encryption.keyMd5, keyFingerprint(KEY_B));
     await session.objects.copy({ bucket, key: 'copy/src.txt' }, { bucket, key: 'copy/kms.txt' }, { encryption: { type: 'kms', keyId: rgw().kmsKey1 }, overwrite: false });
     const kms = await client.headObject(bucket, 'copy/kms.txt');
     assert.equal(kms.encryption.type, 'kms');

@@ -1,7 +1,8 @@
 // Append: OBS `POST ?append&position=N` (x-obs-next-append-position), RGW `PUT ?append&position=N`
 // (x-rgw-next-append-position). The dialect table picks the verb; either response header is read.
 
-import { header, md5Base64, Transport } from '../transport';
+import { md5Base64 } from '../digest';
+import { header, Transport } from '../transport';
 import { parseEncryption, repeatedEncryptionHeaders } from '../sse';
 import { AppendResult, WriteOptions } from '../types';
 import { objectWriteHeaders } from './writeObject';

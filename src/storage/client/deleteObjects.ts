@@ -1,7 +1,8 @@
 // Deleting objects: one (DELETE) or many (DeleteObjects, batched).
 
 import { isStorageError } from '../errors';
-import { md5Base64, Transport } from '../transport';
+import { md5Base64 } from '../digest';
+import { Transport } from '../transport';
 import { buildDeleteXml, parseDeleteResult, XML_INVALID_CHARS } from '../xml';
 import { DeleteObjectsResult, DeleteOptions, RequestOptions } from '../types';
 

@@ -2,7 +2,8 @@
 
 import { createHash } from 'node:crypto';
 import { errorFromResponse, isStorageError, StorageError } from '../errors';
-import { header, md5Base64, ResponseHeaders, Transport, TransportResponse } from '../transport';
+import { md5Base64 } from '../digest';
+import { header, ResponseHeaders, Transport, TransportResponse } from '../transport';
 import { parseEncryption, sseCustomerHeaders } from '../sse';
 import {
   buildCompleteMultipartXml, parseCompleteMultipart, parseInitiateMultipart, parseListMultipartUploads, parseListParts,

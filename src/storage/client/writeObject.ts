@@ -1,6 +1,7 @@
 // Single-object write: PUT.
 
-import { md5Base64, header, Transport } from '../transport';
+import { md5Base64 } from '../digest';
+import { header, Transport } from '../transport';
 import { encryptionHeaders, parseEncryption } from '../sse';
 import { StorageError } from '../errors';
 import { PutResult, WriteOptions } from '../types';

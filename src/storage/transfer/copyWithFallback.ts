@@ -5,7 +5,7 @@
 
 import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
-import { keyFingerprint } from '../sse';
+import { keyFingerprint } from '../digest';
 import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
 import { quirksOf } from './conditional';
 import { linkedController, Semaphore, withRetry } from './control';

@@ -1,6 +1,6 @@
 // Does what the server reports about an object's encryption match what was asked for?
 
-import { keyFingerprint } from '../sse';
+import { keyFingerprint } from '../digest';
 import { EncryptionSpec, ObjectEncryption } from '../types';
 
 /** True when `got` satisfies `spec`. `none`/absent asks for nothing, so anything satisfies it. */

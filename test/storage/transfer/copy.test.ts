@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
-import { keyFingerprint } from '../../../src/storage/sse';
+import { keyFingerprint } from '../../../src/storage';
 import { copyWithFallback, downloadObject, quirksOf, uploadObject } from '../../../src/storage/transfer';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 

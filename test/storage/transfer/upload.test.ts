@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
-import { keyFingerprint } from '../../../src/storage/sse';
+import { keyFingerprint } from '../../../src/storage';
 import { expectedMultipartEtag } from '../../../src/storage/client/multipart';
 import { ByteCounter, downloadObject, uploadObject } from '../../../src/storage/transfer';
 import { FaultProxy } from '../../support/faultProxy';

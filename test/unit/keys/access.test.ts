@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { EncryptedObjectAccess, type CandidateKey, type ObjectClient } from '../../../src/keys/access';
-import { fingerprintOf } from '../../../src/keys/keyMaterial';
+import { keyFingerprint } from '../../../src/storage';
 import type { EncryptionSpec, ObjectEncryption, ObjectHead, ReadOptions, WriteOptions } from '../../../src/storage/types';
 
 /** An in-memory store that behaves like RGW for SSE-C: HEAD/GET need the right key; extra keys on plain objects are ignored. */
@@ -19,7 +19,7 @@ class FakeStore implements ObjectClient {
       if (!opts?.sseCustomerKey) {
         throw Object.assign(new Error('key missing'), { code: 'KeyMissing' });
       }
-      if (fingerprintOf(opts.sseCustomerKey) !== fingerprintOf(o.enc.key)) {
+      if (keyFingerprint(opts.sseCustomerKey) !== keyFingerprint(o.enc.key)) {
         throw Object.assign(new Error('key wrong'), { code: 'KeyWrong' });
       }
     }
@@ -27,7 +27,7 @@ class FakeStore implements ObjectClient {
   }
   private head(o: { data: Uint8Array; enc: EncryptionSpec; etag: string }): ObjectHead {
     const encryption: ObjectEncryption =
-      o.enc.type === 'sse-c' ? { type: 'sse-c', keyMd5: fingerprintOf(o.enc.key), algorithm: 'AES256' } : o.enc.type === 'kms' ? { type: 'kms', keyId: o.enc.keyId } : { type: o.enc.type };
+      o.enc.type === 'sse-c' ? { type: 'sse-c', keyMd5: keyFingerprint(o.enc.key), algorithm: 'AES256' } : o.enc.type === 'kms' ? { type: 'kms', keyId: o.enc.keyId } : { type: o.enc.type };
     return { size: o.data.length, etag: o.etag, lastModified: new Date(0), encryption, metadata: {} };
   }
   async headObject(_b: string, key: string, opts?: ReadOptions) {
@@ -47,8 +47,8 @@ class FakeStore implements ObjectClient {
 }
 
 const ring = (keys: Uint8Array[]) => ({
-  candidates: async (): Promise<CandidateKey[]> => keys.map((key) => ({ fingerprint: fingerprintOf(key), key })),
-  byFingerprint: async (fp: string) => keys.find((k) => fingerprintOf(k) === fp),
+  candidates: async (): Promise<CandidateKey[]> => keys.map((key) => ({ fingerprint: keyFingerprint(key), key })),
+  byFingerprint: async (fp: string) => keys.find((k) => keyFingerprint(k) === fp),
 });
 
 describe('EncryptedObjectAccess', () => {
@@ -60,7 +60,7 @@ describe('EncryptedObjectAccess', () => {
     store.objects.set('x', { data: Buffer.from('hi'), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
     const access = new EncryptedObjectAccess(store, ring([kA, kB]), () => ({ type: 'none' }));
     const opened = await access.open('b', 'x');
-    assert.equal(fingerprintOf(opened.key!), fingerprintOf(kB));
+    assert.equal(keyFingerprint(opened.key!), keyFingerprint(kB));
     const { data } = await access.read('b', 'x');
     assert.equal(Buffer.from(data).toString(), 'hi');
   });
@@ -94,7 +94,7 @@ describe('EncryptedObjectAccess', () => {
     }
     const [c, k] = store.puts.map((p) => p.opts?.encryption);
     assert.equal(c?.type, 'sse-c');
-    assert.equal(fingerprintOf((c as { key: Uint8Array }).key), fingerprintOf(kA));
+    assert.equal(keyFingerprint((c as { key: Uint8Array }).key), keyFingerprint(kA));
     assert.deepEqual(k, { type: 'kms', keyId: 'testkey-2' });
   });
 
@@ -102,15 +102,15 @@ describe('EncryptedObjectAccess', () => {
     const store = new FakeStore();
     const kms = new EncryptedObjectAccess(store, ring([]), () => ({ type: 'kms', kmsKeyId: 'testkey-1' }));
     await kms.write('b', 'n1', Buffer.from('x'), {});
-    const ssec = new EncryptedObjectAccess(store, ring([kA]), () => ({ type: 'sse-c', keyFingerprint: fingerprintOf(kA) }));
+    const ssec = new EncryptedObjectAccess(store, ring([kA]), () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
     await ssec.write('b', 'n2', Buffer.from('x'), {});
     assert.deepEqual(store.puts[0].opts?.encryption, { type: 'kms', keyId: 'testkey-1' });
-    assert.equal(fingerprintOf((store.puts[1].opts?.encryption as { key: Uint8Array }).key), fingerprintOf(kA));
+    assert.equal(keyFingerprint((store.puts[1].opts?.encryption as { key: Uint8Array }).key), keyFingerprint(kA));
   });
 
   it('refuses to write a new object when the default SSE-C key is not stored (never falls back to plaintext)', async () => {
     const store = new FakeStore();
-    const access = new EncryptedObjectAccess(store, ring([]), () => ({ type: 'sse-c', keyFingerprint: fingerprintOf(kA) }));
+    const access = new EncryptedObjectAccess(store, ring([]), () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
     await assert.rejects(access.write('b', 'n', Buffer.from('x'), {}), (e: Error & { code?: string }) => e.code === 'MissingDefaultKey');
     assert.equal(store.puts.length, 0);
   });

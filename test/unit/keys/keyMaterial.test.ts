@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { fingerprintOf, KeyFormatError, parseKey, shortFingerprint } from '../../../src/keys/keyMaterial';
+import { KeyFormatError, parseKey, shortFingerprint } from '../../../src/keys/keyMaterial';
+import { keyFingerprint } from '../../../src/storage';
 
 const raw = randomBytes(32);
 
@@ -43,12 +44,12 @@ describe('parseKey', () => {
   });
 });
 
-describe('fingerprintOf', () => {
+describe('keyFingerprint', () => {
   it('is base64(MD5(raw key)), the value servers echo as customer-key-MD5', () => {
-    assert.equal(fingerprintOf(raw), createHash('md5').update(raw).digest('base64'));
+    assert.equal(keyFingerprint(raw), createHash('md5').update(raw).digest('base64'));
   });
   it('has a short form without padding that is a prefix of the fingerprint', () => {
-    const fp = fingerprintOf(raw);
+    const fp = keyFingerprint(raw);
     const s = shortFingerprint(fp);
     assert.equal(s.length, 8);
     assert.ok(fp.startsWith(s));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { fingerprintOf } from '../../../src/keys/keyMaterial';
+import { keyFingerprint } from '../../../src/storage';
 import { KeyRing } from '../../../src/keys/keyRing';
 import { FakeSecretStore } from '../fakes/secretStore';
 
@@ -13,7 +13,7 @@ describe('KeyRing', () => {
     const b = randomBytes(32);
     const ea = await ring.add('first', a.toString('base64'));
     const eb = await ring.add('second', b.toString('hex'));
-    assert.equal(ea.fingerprint, fingerprintOf(a));
+    assert.equal(ea.fingerprint, keyFingerprint(a));
     assert.deepEqual((await ring.list()).map((e) => e.label), ['second', 'first']);
     assert.deepEqual(Buffer.from((await ring.get(eb.fingerprint))!), b);
     assert.ok(store.map.has(`obs.sseKey.${ea.fingerprint}`));
@@ -35,7 +35,7 @@ describe('KeyRing', () => {
     const k = randomBytes(32);
     await assert.rejects(ring.add('new', k), /unavailable/);
     store.failStoreFor = undefined;
-    assert.equal(store.map.has(`obs.sseKey.${fingerprintOf(k)}`), false);
+    assert.equal(store.map.has(`obs.sseKey.${keyFingerprint(k)}`), false);
     assert.deepEqual((await ring.list()).map((e) => e.fingerprint), [kept.fingerprint]);
     assert.ok(await ring.get(kept.fingerprint));
   });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DIALECTS } from '../../../src/storage/dialect';
-import { encryptionHeaders, keyFingerprint, parseEncryption, repeatedEncryptionHeaders, sseCustomerHeaders } from '../../../src/storage/sse';
+import { keyFingerprint } from '../../../src/storage/digest';
+import { encryptionHeaders, parseEncryption, repeatedEncryptionHeaders, sseCustomerHeaders } from '../../../src/storage/sse';
 import { StorageError } from '../../../src/storage/errors';
 
 const KEY = new Uint8Array(32).map((_, i) => i);

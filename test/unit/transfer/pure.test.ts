@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { keyFingerprint } from '../../../src/storage/sse';
+import { keyFingerprint } from '../../../src/storage/digest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
 import { encryptionMatches } from '../../../src/storage/transfer/verify';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
