@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { StorageClient } from '../src/storage/client/storageClient';
+import type { ConnectionConfig } from '../src/storage/types';
 
 export const MiB = 1024 * 1024;
 
@@ -13,15 +14,19 @@ export function env(name: string): string {
   return v;
 }
 
-/** A client for the bench RGW; `https` uses the TLS endpoint with the instance's self-signed CA. */
-export function benchClient(https = false): StorageClient {
-  return new StorageClient({
+/** The bench RGW's connection; `https` uses the TLS endpoint with the instance's self-signed CA. */
+export function benchConfig(https = false): ConnectionConfig {
+  return {
     endpoint: https ? env('RGW_HTTPS_ENDPOINT') : env('RGW_HTTP_ENDPOINT'),
     region: process.env.RGW_REGION ?? 'us-east-1',
     credentials: { accessKeyId: env('RGW_ACCESS_KEY'), secretAccessKey: env('RGW_SECRET_KEY') },
     allowInsecureSse: !https,
     caCertificate: https ? readFileSync(env('RGW_CA_FILE'), 'utf8') : undefined,
-  });
+  };
+}
+
+export function benchClient(https = false): StorageClient {
+  return new StorageClient(benchConfig(https));
 }
 
 /** Resident set size now, and the process's high-water mark (VmHWM) where /proc offers it. */

@@ -18,6 +18,7 @@ const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const LIST_KEYS = Number(process.env.BENCH_LIST_KEYS ?? 10_000);
 const REKEY_OBJECTS = Number(process.env.BENCH_REKEY_OBJECTS ?? 200);
+const REKEY_JOB_OBJECTS = Number(process.env.BENCH_REKEY_JOB_OBJECTS ?? 1000);
 const GET_ITERATIONS = Number(process.env.BENCH_GET_ITERATIONS ?? 200);
 
 interface Row {
@@ -211,6 +212,28 @@ async function main(): Promise<void> {
   }
   rows.push(row(`re-key ${REKEY_OBJECTS} x 1 MiB SSE-C`, rekey.amount / rekey.seconds, REKEY_OBJECTS / rclone.seconds, 'objects/s', 'rclone copy --transfers 8', rekey, rclone.peakRss,
     `HTTPS; ours 8 at once, paths ${JSON.stringify(rekey.extra?.paths)}; both verified readable with B`));
+
+  // 4b) re-key a prefix of 1,000 x 256 KiB through the product's job engine (in place) vs rclone copy between two remotes
+  log(`4b/5 re-key job: ${REKEY_JOB_OBJECTS} x 256 KiB SSE-C A -> B`);
+  const small = randomBytes(256 * 1024);
+  const jobKeys = Array.from({ length: REKEY_JOB_OBJECTS }, (_, i) => `o${String(i).padStart(4, '0')}.bin`);
+  await pool(jobKeys, 8, async (k) => {
+    for (const prefix of ['rkjob/ours/', 'rkjob/src/']) {
+      await uploadObject(client, BUCKET, prefix + k, { kind: 'bytes', data: small }, { encryption: { type: 'sse-c', key: keyA } });
+    }
+  });
+  const job = runOurs(['rekeyjob', BUCKET, 'rkjob/ours/', keyAFile, keyBFile, '8']);
+  const rcloneJob = runTheirs('rclone', ['copy', `srca:${BUCKET}/rkjob/src`, `dstb:${BUCKET}/rkjob/rclone`, '--transfers', '8',
+    '--ca-cert', env('RGW_CA_FILE'), '--config', join(DATA, 'rclone.conf')], { ...rcloneEnv(keyA, keyB), AWS_CA_BUNDLE: '' }, 'rclone copy');
+  for (const prefix of ['rkjob/ours/', 'rkjob/rclone/']) {
+    const listed = await client.listObjects(BUCKET, { prefix, maxKeys: 1000 });
+    const head = await client.headObject(BUCKET, listed.objects[listed.objects.length - 1].key, { sseCustomerKey: keyB });
+    if (listed.objects.length !== Math.min(1000, REKEY_JOB_OBJECTS) || head.encryption.type !== 'sse-c' || head.encryption.keyMd5 !== keyFingerprint(keyB)) {
+      throw new Error(`${prefix}: not all re-keyed to B`);
+    }
+  }
+  rows.push(row(`re-key ${REKEY_JOB_OBJECTS} x 256 KiB prefix (job)`, job.amount / job.seconds, REKEY_JOB_OBJECTS / rcloneJob.seconds, 'objects/s', 'rclone copy --transfers 8', job, rcloneJob.peakRss,
+    `HTTPS; obs.reencrypt's engine in place, 8 at once, paths ${JSON.stringify(job.extra?.paths)}; rclone copies to another prefix with key B; both checked with B`));
 
   // 5) 1 MiB GET: our client vs a bare undici GET (overhead of signing, parsing, error handling)
   log(`5/5 ${GET_ITERATIONS} x 1 MiB GET, ours vs bare undici`);

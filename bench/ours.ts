@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { StorageClient } from '../src/storage/client/storageClient';
 import { copyWithFallback, downloadToFile, uploadObject } from '../src/storage/transfer';
-import { benchClient, env, MiB, OpResult, rss } from './common';
+import { newJob, openObjects, runJob, type JobRecord } from '../src/objects';
+import { keyFingerprint } from '../src/storage';
+import { benchClient, benchConfig, env, MiB, OpResult, rss } from './common';
 
 async function measure(run: () => Promise<{ amount: number; extra?: Record<string, unknown> }>): Promise<OpResult> {
   (globalThis as { gc?: () => void }).gc?.();
@@ -99,6 +101,36 @@ async function main(): Promise<void> {
         });
         return { amount: keys.length, extra: { paths: reasons } };
       });
+      break;
+    }
+    case 'rekeyjob': {
+      // The product's own re-key: an in-place obs.reencrypt job over a prefix (plan, verify, journal, report).
+      const [bucket, prefix, keyAFile, keyBFile, width] = args;
+      const keys = [readFileSync(keyAFile), readFileSync(keyBFile)].map((key) => ({ fingerprint: keyFingerprint(key), key }));
+      const session = openObjects(benchConfig(true), {
+        candidates: async () => keys,
+        byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
+      }, () => ({ type: 'none' }));
+      const journal = new Map<string, JobRecord>();
+      result = await measure(async () => {
+        const report = await runJob({
+          objects: async () => session.objects,
+          key: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
+          store: { save: async (r) => { journal.set(r.jobId, structuredClone(r)); }, load: async (id) => journal.get(id), list: async () => [...journal.values()] },
+        }, newJob({
+          kind: 'reencrypt', targets: [{ connection: 'bench', bucket, key: prefix }],
+          encryption: { type: 'sse-c', keyFingerprint: keys[1].fingerprint }, ifUnchanged: true, dryRun: false,
+        }), { concurrency: Number(width) });
+        if (report.done !== report.planned || report.failed !== 0) {
+          throw new Error(`re-key job: ${report.done} of ${report.planned} done, ${report.failed} failed`);
+        }
+        const paths: Record<string, number> = {};
+        for (const i of report.items) {
+          paths[i.path] = (paths[i.path] ?? 0) + 1;
+        }
+        return { amount: report.done, extra: { paths } };
+      });
+      await session.retire();
       break;
     }
     case 'get1m': {
