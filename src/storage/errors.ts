@@ -309,13 +309,27 @@ const NETWORK_REASONS: Record<string, string> = {
   UND_ERR_SOCKET: 'the connection was closed unexpectedly',
 };
 
-/** Builds a StorageError for a failure that never produced an HTTP response (network, timeout, abort). */
 /** The one shape of a cancelled operation, whatever the signal's reason was. */
 export function abortedError(ctx: ErrorContext): StorageError {
   return new StorageError({ code: 'Aborted', message: `${ctx.operation} cancelled${where(ctx)}`, operation: ctx.operation, bucket: ctx.bucket, key: ctx.key });
 }
 
-export function errorFromException(e: unknown, ctx: ErrorContext): StorageError {
+/** Throws `Aborted` (never the signal's own reason, e.g. a DOMException) when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, ctx: ErrorContext): void {
+  if (signal?.aborted) {
+    throw abortedError(ctx);
+  }
+}
+
+/**
+ * THE normaliser of thrown things: anything -> StorageError. A failure that never produced an HTTP answer becomes
+ * Network or Timeout; once `signal` has fired, whatever was thrown (undici rejects with the signal's reason, which
+ * may be any value) is `Aborted`. A StorageError passes through unchanged.
+ */
+export function errorFromException(e: unknown, ctx: ErrorContext, signal?: AbortSignal): StorageError {
+  if (signal?.aborted && !(e instanceof StorageError && e.code === 'Aborted')) {
+    return abortedError(ctx);
+  }
   if (e instanceof StorageError) {
     return e;
   }

@@ -1,4 +1,4 @@
-// HTTP for one connection: its own undici Agent, signing per attempt, retries, redirects, clock skew, redaction,
+// HTTP for one connection: its own undici Agent, signing per attempt, retries (retry.ts), redirects, clock skew, redaction,
 // and the rule that SSE keys never travel over plain http.
 
 import { rootCertificates } from 'node:tls';
@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { Agent, Dispatcher } from 'undici';
 import { Dialect } from './dialect';
 import { encodeKey, buildQuery, parseQuery, QueryParams } from './encode';
-import { ErrorContext, StorageError, abortedError, errorFromException, errorFromResponse } from './errors';
+import { ErrorContext, StorageError, errorFromException, errorFromResponse, throwIfAborted } from './errors';
+import { withRetry } from './retry';
 import { carriesSecretOrKms } from './sse';
 import { signObs } from './signing/obs';
 import { sha256Hex, signV4, UNSIGNED_PAYLOAD } from './signing/sigv4';
@@ -53,6 +54,13 @@ interface Target {
   query: QueryParams;
 }
 
+/** Where a request goes, kept across its attempts: a redirect's target stays, redirects and the clock fix count once. */
+interface Route {
+  target: Target;
+  redirects: number;
+  skewCorrected: boolean;
+}
+
 /** Headers whose values must never reach a log or an error. */
 const SECRET_HEADER = /^(authorization|x-(amz|obs)-security-token|x-(amz|obs)-(copy-source-)?server-side-encryption-customer-key)$/i;
 
@@ -69,7 +77,6 @@ export function header(h: ResponseHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-const RETRY_STATUS = new Set([500, 502, 503, 504, 429]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -206,7 +213,10 @@ export class Transport {
     this.cfg.log(`${req.method} ${where} ${req.operation} ${status} ${Date.now() - started}ms ${rid}`);
   }
 
-  /** Sends a request; resolves on success (2xx / acceptStatus), throws StorageError otherwise. */
+  /**
+   * Sends a request; resolves on success (2xx / acceptStatus), throws StorageError otherwise. A replayable request
+   * is repeated under the one retry policy (retry.ts); redirects and the clock correction do not count as attempts.
+   */
   async send(req: TransportRequest): Promise<TransportResponse> {
     const ctx = this.context(req);
     const sensitive = carriesSecretOrKms(req.headers ?? {});
@@ -217,22 +227,25 @@ export class Transport {
       });
     }
     const replayable = !req.noRetry && (req.body === undefined || req.body instanceof Uint8Array);
-    const baseHeaders: Record<string, string> = { ...(req.headers ?? {}) };
     let payloadHash = UNSIGNED_PAYLOAD;
     if (req.body instanceof Uint8Array) {
       payloadHash = sha256Hex(req.body);
     } else if (req.body === undefined) {
       payloadHash = sha256Hex('');
     }
-    let target = this.target(req);
-    let attempt = 0;
-    let redirects = 0;
-    let skewRetried = false;
+    const route: Route = { target: this.target(req), redirects: 0, skewCorrected: false };
+    return withRetry({ attempts: replayable ? this.maxAttempts : 1, signal: req.signal, ctx },
+      () => this.attempt(req, ctx, route, payloadHash, sensitive.sseC, replayable));
+  }
+
+  /** One attempt: follows same-origin redirects and corrects the clock once; any failure is a StorageError. */
+  private async attempt(
+    req: TransportRequest, ctx: ErrorContext, route: Route, payloadHash: string, sseC: boolean, replayable: boolean,
+  ): Promise<TransportResponse> {
+    const baseHeaders: Record<string, string> = { ...(req.headers ?? {}) };
     for (;;) {
-      attempt++;
-      if (req.signal?.aborted) {
-        throw abortedError(ctx); // whatever reason the signal carries, a cancelled request is `Aborted`
-      }
+      throwIfAborted(req.signal, ctx);
+      const target = route.target;
       const started = Date.now();
       const headers = req.unsigned ? { ...baseHeaders, host: new URL(target.origin).host } : this.sign(req, target, baseHeaders, payloadHash);
       const qs = buildQuery(target.query);
@@ -249,14 +262,9 @@ export class Transport {
           signal: req.signal,
         });
       } catch (e) {
-        // undici rejects with the signal's reason, which may be any value: the signal, not the value, says "cancelled".
-        const err = req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
+        const err = errorFromException(e, ctx, req.signal);
         this.log(req, err.code, started);
-        if (err.code === 'Aborted' || !replayable || attempt >= this.maxAttempts) {
-          throw err;
-        }
-        await this.backoff(attempt, req.signal);
-        continue;
+        throw err;
       }
       const status = res.statusCode;
       const resHeaders = res.headers as ResponseHeaders;
@@ -272,7 +280,7 @@ export class Transport {
             try {
               yield* body as unknown as AsyncIterable<Uint8Array>;
             } catch (e) {
-              throw req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
+              throw errorFromException(e, ctx, req.signal);
             }
           })();
           const stream = Object.assign(typed, { cancel: () => { body.destroy(); } });
@@ -281,34 +289,32 @@ export class Transport {
         try {
           return { status, headers: resHeaders, body: Buffer.from(await res.body.arrayBuffer()) };
         } catch (e) {
-          throw req.signal?.aborted ? abortedError(ctx) : errorFromException(e, ctx);
+          throw errorFromException(e, ctx, req.signal);
         }
       }
-      const text = await readErrorBody(res.body);
+      let text: string;
+      try {
+        text = await readErrorBody(res.body);
+      } catch (e) {
+        throw errorFromException(e, ctx, req.signal);
+      }
       const location = header(resHeaders, 'location');
-      if (REDIRECT_STATUS.has(status) && location && redirects < MAX_REDIRECTS) {
-        redirects++;
-        attempt--;
+      if (REDIRECT_STATUS.has(status) && location && route.redirects < MAX_REDIRECTS) {
+        route.redirects++;
         const url = new URL(location, target.origin);
-        this.checkRedirect(req, target.origin, url, sensitive.sseC);
-        target = { origin: url.origin, path: url.pathname, query: parseQuery(url.search.replace(/^\?/, '')) };
+        this.checkRedirect(req, target.origin, url, sseC);
+        route.target = { origin: url.origin, path: url.pathname, query: parseQuery(url.search.replace(/^\?/, '')) };
         continue;
       }
       const serverCode = parseErrorXml(text)?.code;
-      if (serverCode === 'RequestTimeTooSkewed' && !skewRetried && replayable) {
+      if (serverCode === 'RequestTimeTooSkewed' && !route.skewCorrected && replayable) {
         const serverDate = header(resHeaders, 'date');
         const serverTime = serverDate ? Date.parse(serverDate) : NaN;
         if (!Number.isNaN(serverTime)) {
-          skewRetried = true;
-          attempt--;
+          route.skewCorrected = true;
           this.clockOffsetMs = serverTime - this.now().getTime();
           continue;
         }
-      }
-      const retryable = RETRY_STATUS.has(status) || serverCode === 'SlowDown';
-      if (retryable && replayable && attempt < this.maxAttempts) {
-        await this.backoff(attempt, req.signal);
-        continue;
       }
       if (serverCode === 'InvalidAccessKeyId' && ctx.sentKmsKeyId && !this.credentialsConfirmed) {
         // RGW reports an unknown KMS key id as InvalidAccessKeyId: find out whether the credentials themselves work.
@@ -351,23 +357,6 @@ export class Transport {
         this.credentialsConfirmed = true;
       }
     }
-  }
-
-  /** The pause before attempt `attempt + 1` (jittered, exponential); rejects with Aborted when `signal` fires. */
-  async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-    const cap = Math.min(5_000, 100 * 2 ** (attempt - 1));
-    const ms = Math.floor(cap / 2 + Math.random() * (cap / 2));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new StorageError({ code: 'Aborted', operation: 'retry', message: 'cancelled while waiting to retry' }));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   /** Graceful close; bodies nobody consumed would hold it open, so after a grace period connections are destroyed. */

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { errorFromResponse, isStorageError, StorageError } from '../errors';
 import { md5Base64 } from '../digest';
+import { withRetry } from '../retry';
 import { header, ResponseHeaders, Transport, TransportResponse } from '../transport';
 import { parseEncryption, sseCustomerHeaders } from '../sse';
 import {
@@ -115,11 +116,6 @@ export function expectedMultipartEtag(parts: CompletedPart[]): string | undefine
   return `"${md5.digest('hex')}-${parts.length}"`;
 }
 
-/** Failures after which the Complete may or may not have happened: the answer was lost, or it is a server error. */
-function outcomeOpen(e: unknown): boolean {
-  return isStorageError(e) && (e.code === 'Network' || e.code === 'Timeout' || e.code === 'ServerError' || e.code === 'Throttled');
-}
-
 function versionIdOf(headers: ResponseHeaders): string | undefined {
   return header(headers, 'x-amz-version-id') ?? header(headers, 'x-obs-version-id');
 }
@@ -157,8 +153,9 @@ async function sendComplete(
  * an empty ETag, so the object is then HEADed for the real one (best effort: the upload is complete either way, and
  * the ETag stays empty if that HEAD fails).
  *
- * The transport never repeats a Complete on its own. Here it is repeated, up to the connection's attempts, after an
- * answer that leaves the outcome open: a network failure or timeout, a 5xx, throttling, or a 200 with InternalError.
+ * The transport never repeats a Complete on its own. Here it is repeated under the one retry policy (retry.ts), up to
+ * the connection's attempts: after a network failure or timeout, a 5xx, throttling, or a 200 with InternalError the
+ * outcome is open.
  * If the lost attempt did complete the upload, RGW 16 answers the repeat with 200 and the ETag again (measured);
  * other servers may find the upload gone (NoSuchUpload) or, with conditions, the object replaced (PreconditionFailed).
  * Then the object is HEADed and accepted only if its ETag is exactly the
@@ -178,19 +175,19 @@ export async function completeMultipartUpload(
   if (opts?.ifNoneMatch !== undefined) {
     headers['if-none-match'] = opts.ifNoneMatch;
   }
-  let answer: { res: TransportResponse; etag?: string } | undefined;
-  for (let attempt = 1; !answer; attempt++) {
-    try {
-      answer = await sendComplete(t, bucket, key, uploadId, body, headers, opts?.signal);
-    } catch (e) {
-      if (attempt > 1 && (isStorageError(e, 'NoSuchUpload') || isStorageError(e, 'PreconditionFailed'))) {
-        return recoverLostComplete(t, bucket, key, parts, e, opts);
-      }
-      if (!outcomeOpen(e) || attempt >= t.maxAttempts || opts?.signal?.aborted) {
+  const answer = await withRetry({ attempts: t.maxAttempts, signal: opts?.signal, ctx: { operation: 'completeMultipartUpload', bucket, key } },
+    async (attempt) => {
+      try {
+        return await sendComplete(t, bucket, key, uploadId, body, headers, opts?.signal);
+      } catch (e) {
+        if (attempt > 1 && (isStorageError(e, 'NoSuchUpload') || isStorageError(e, 'PreconditionFailed'))) {
+          return { recovered: await recoverLostComplete(t, bucket, key, parts, e, opts) };
+        }
         throw e;
       }
-      await t.backoff(attempt, opts?.signal);
-    }
+    });
+  if ('recovered' in answer) {
+    return answer.recovered;
   }
   // Quoted like every other ETag the client returns: RGW answers a repeated Complete with a bare one.
   const etag = answer.etag === undefined || /^(W\/)?".*"$/.test(answer.etag) ? answer.etag ?? '' : `"${answer.etag}"`;

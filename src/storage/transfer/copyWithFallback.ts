@@ -8,7 +8,8 @@ import { StorageError, isStorageError } from '../errors';
 import { keyFingerprint } from '../digest';
 import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
 import { quirksOf } from './conditional';
-import { linkedController, Semaphore, withRetry } from './control';
+import { withRetry } from '../retry';
+import { linkedController, Semaphore } from './concurrency';
 import { downloadObject } from './download';
 import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
 import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './transferTypes';
@@ -204,7 +205,7 @@ async function serverMultipartCopy(
       const end = Math.min(size, start + partSize) - 1;
       running.push((async () => {
         try {
-          const part = await withRetry(4, controller.signal, () => client.uploadPartCopy(target.bucket, target.key, uploadId, i + 1, pinned, {
+          const part = await withRetry({ attempts: 4, signal: controller.signal, ctx: { operation: 'copy', bucket: target.bucket, key: target.key } }, () => client.uploadPartCopy(target.bucket, target.key, uploadId, i + 1, pinned, {
             range: { start, end }, sseCustomerKey: targetKey(opts.encryption), signal: controller.signal,
           }));
           etags[i] = part.etag;
@@ -231,7 +232,7 @@ async function serverMultipartCopy(
   } catch (e) {
     controller.abort();
     await Promise.allSettled(running);
-    await withRetry(4, undefined, () => client.abortMultipartUpload(target.bucket, target.key, uploadId)).catch(() => undefined);
+    await withRetry({ attempts: 4 }, () => client.abortMultipartUpload(target.bucket, target.key, uploadId)).catch(() => undefined);
     throw e;
   } finally {
     dispose();

@@ -7,10 +7,11 @@ import { rename, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageClient } from '../client/storageClient';
-import { StorageError, isStorageError } from '../errors';
+import { errorFromException, StorageError, isStorageError } from '../errors';
 import { GetResult, ObjectHead } from '../types';
 import { conflictError, sameEtag } from './conditional';
-import { asStorageError, linkedController, withRetry } from './control';
+import { withRetry } from '../retry';
+import { linkedController } from './concurrency';
 import { ByteCounter } from './memory';
 import { DownloadOptions } from './transferTypes';
 import { MiB } from './upload';
@@ -42,9 +43,10 @@ function sizeMismatch(bucket: string, key: string, detail: string): StorageError
 export async function downloadObject(client: StorageClient, bucket: string, key: string, opts: DownloadOptions = {}): Promise<Download> {
   const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
   const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
+  const ctx = { operation: 'download', bucket, key };
   let first: GetResult;
   try {
-    first = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, {
+    first = await withRetry({ attempts, signal: opts.signal, ctx }, () => client.getObject(bucket, key, {
       sseCustomerKey: opts.sseCustomerKey, signal: opts.signal, range: { start: 0, end: rangeSize - 1 },
     }));
   } catch (e) {
@@ -52,7 +54,7 @@ export async function downloadObject(client: StorageClient, bucket: string, key:
       throw e;
     }
     // An empty object has no byte 0.
-    first = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, signal: opts.signal }));
+    first = await withRetry({ attempts, signal: opts.signal, ctx }, () => client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, signal: opts.signal }));
   }
   const head = first.head;
   if (opts.ifMatch !== undefined && !sameEtag(opts.ifMatch, head.etag)) {
@@ -67,7 +69,7 @@ export async function downloadObject(client: StorageClient, bucket: string, key:
 }
 
 /** Reads a whole (range) response into one buffer of exactly `length` bytes. */
-async function readRange(res: GetResult, length: number, bucket: string, key: string, what: string): Promise<Buffer> {
+async function readRange(res: GetResult, length: number, bucket: string, key: string, what: string, signal: AbortSignal): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
   let filled = 0;
   try {
@@ -80,7 +82,7 @@ async function readRange(res: GetResult, length: number, bucket: string, key: st
     }
   } catch (e) {
     res.body.cancel?.();
-    throw asStorageError(e, 'download', bucket, key);
+    throw errorFromException(e, { operation: 'download', bucket, key }, signal);
   }
   if (filled !== length) {
     throw sizeMismatch(bucket, key, `${what} ended after ${filled} of ${length} bytes`);
@@ -99,7 +101,7 @@ async function* sequentialBody(
   for (;;) {
     if (!res) {
       const start = pos;
-      res = await withRetry(attempts, opts.signal, () => client.getObject(bucket, key, {
+      res = await withRetry({ attempts, signal: opts.signal, ctx: { operation: 'download', bucket, key } }, () => client.getObject(bucket, key, {
         sseCustomerKey: opts.sseCustomerKey, signal: opts.signal, range: { start },
       }));
       if (!sameEtag(res.head.etag, head.etag)) {
@@ -122,7 +124,7 @@ async function* sequentialBody(
       }
       finished = true;
     } catch (e) {
-      const err = asStorageError(e, 'download', bucket, key);
+      const err = errorFromException(e, { operation: 'download', bucket, key }, opts.signal);
       failures++;
       if (opts.signal?.aborted || failures >= attempts || (err.code !== 'Network' && err.code !== 'Timeout')) {
         throw err;
@@ -163,7 +165,7 @@ async function* rangedBody(
     held.set(i, length);
     let firstTry = already;
     try {
-      return await withRetry(attempts, signal, async () => {
+      return await withRetry({ attempts, signal, ctx: { operation: 'download', bucket, key } }, async () => {
         const res = firstTry ?? await client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, range: { start, end }, signal });
         firstTry = undefined;
         if (!sameEtag(res.head.etag, head.etag)) {
@@ -174,7 +176,7 @@ async function* rangedBody(
           res.body.cancel?.();
           throw sizeMismatch(bucket, key, `${what} reports a total of ${res.head.size} bytes, not ${size}`);
         }
-        return readRange(res, length, bucket, key, what);
+        return readRange(res, length, bucket, key, what, signal);
       });
     } catch (e) {
       memory.release(length);
@@ -235,7 +237,7 @@ export async function downloadToFile(client: StorageClient, bucket: string, key:
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw asStorageError(e, 'download', bucket, key);
+    throw errorFromException(e, { operation: 'download', bucket, key }, opts.signal);
   }
   return head;
 }

@@ -4,7 +4,7 @@
 
 import { open, FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { StorageError } from '../errors';
+import { abortedError, StorageError } from '../errors';
 import { UploadSource } from './transferTypes';
 
 export interface PartReader {
@@ -73,7 +73,7 @@ function waitReadable(r: Readable, signal?: AbortSignal): Promise<void> {
       cleanup();
       reject(e);
     };
-    const abort = (): void => fail(new StorageError({ code: 'Aborted', operation: 'upload', message: 'upload cancelled' }));
+    const abort = (): void => fail(abortedError({ operation: 'upload' }));
     r.once('readable', done);
     r.once('end', done);
     r.once('close', done);

@@ -3,10 +3,11 @@
 // upload is aborted on the server, so nothing is left behind and the previous object stays as it was.
 
 import { StorageClient } from '../client/storageClient';
-import { StorageError, isStorageError } from '../errors';
+import { abortedError, isStorageError, StorageError, throwIfAborted } from '../errors';
 import { EncryptionSpec, ObjectEncryption } from '../types';
 import { Conditions, conditionalWrite, precheck } from './conditional';
-import { abortedError, linkedController, Semaphore, withRetry } from './control';
+import { withRetry } from '../retry';
+import { linkedController, Semaphore } from './concurrency';
 import { ByteCounter } from './memory';
 import { openSource, PartReader } from './source';
 import { UploadOptions, UploadResult, UploadSource } from './transferTypes';
@@ -50,7 +51,7 @@ function notEncrypted(bucket: string, key: string, asked: EncryptionSpec | undef
 export async function uploadObject(
   client: StorageClient, bucket: string, key: string, source: UploadSource, opts: UploadOptions = {},
 ): Promise<UploadResult> {
-  opts.signal?.throwIfAborted?.();
+  throwIfAborted(opts.signal, { operation: 'upload', bucket, key });
   const reader = await openSource(source);
   try {
     const threshold = Math.max(MIN_PART_SIZE, opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD);
@@ -98,7 +99,7 @@ async function singlePut(client: StorageClient, bucket: string, key: string, rea
 /** Aborts a multipart upload, retrying a few times; never under the caller's (possibly aborted) signal. */
 async function abortQuietly(client: StorageClient, bucket: string, key: string, uploadId: string): Promise<unknown> {
   try {
-    await withRetry(4, undefined, () => client.abortMultipartUpload(bucket, key, uploadId));
+    await withRetry({ attempts: 4 }, () => client.abortMultipartUpload(bucket, key, uploadId));
     return undefined;
   } catch (e) {
     return e;
@@ -160,7 +161,7 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
       const partNumber = n;
       running.push((async () => {
         try {
-          const part = await withRetry(attempts, signal, () => client.uploadPart(bucket, key, uploadId, partNumber, body, {
+          const part = await withRetry({ attempts, signal, ctx: { operation: 'upload', bucket, key } }, () => client.uploadPart(bucket, key, uploadId, partNumber, body, {
             sseCustomerKey: sseKey(opts.encryption), signal,
           }));
           etags[partNumber - 1] = part.etag;
@@ -178,7 +179,7 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
     }
     await Promise.all(running);
     if (failure === undefined && signal.aborted) {
-      failure = abortedError('upload', bucket, key);
+      failure = abortedError({ operation: 'upload', bucket, key });
     }
     if (failure !== undefined) {
       throw failure;
@@ -219,7 +220,7 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
       }
     }
     if (opts.signal?.aborted && !isStorageError(e, 'Aborted')) {
-      throw abortedError('upload', bucket, key);
+      throw abortedError({ operation: 'upload', bucket, key });
     }
     throw e;
   } finally {

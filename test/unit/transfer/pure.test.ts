@@ -8,7 +8,7 @@ import { encryptionMatches } from '../../../src/storage/transfer/verify';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
-import { Semaphore, withRetry } from '../../../src/storage/transfer/control';
+import { Semaphore } from '../../../src/storage/transfer/concurrency';
 import { StorageError } from '../../../src/storage/errors';
 
 const MiB = 1024 * 1024;
@@ -73,7 +73,7 @@ describe('StreamReader', () => {
   });
 });
 
-describe('ByteCounter, Semaphore, withRetry', () => {
+describe('ByteCounter, Semaphore', () => {
   it('tracks held and peak bytes', () => {
     const m = new ByteCounter();
     m.acquire(5);
@@ -95,22 +95,5 @@ describe('ByteCounter, Semaphore, withRetry', () => {
       s.release();
     }));
     assert.equal(max, 2);
-  });
-  it('retries retryable storage errors only', async () => {
-    let n = 0;
-    const v = await withRetry(3, undefined, async () => {
-      n++;
-      if (n < 3) {
-        throw new StorageError({ code: 'Throttled', operation: 't', message: 'slow down' });
-      }
-      return 'ok';
-    });
-    assert.equal(v, 'ok');
-    let m = 0;
-    await assert.rejects(withRetry(3, undefined, async () => {
-      m++;
-      throw new StorageError({ code: 'AccessDenied', operation: 't', message: 'no' });
-    }));
-    assert.equal(m, 1);
   });
 });
