@@ -6,7 +6,8 @@ import { header, Transport } from '../transport';
 import { parseEncryption, repeatedEncryptionHeaders } from '../sse';
 import { AppendResult, WriteOptions } from '../types';
 import { objectWriteHeaders } from './writeObject';
-import { ensureEncrypted } from './verify';
+import { verifyEncryption } from '../verifyEncryption';
+import { headObject } from './readObject';
 
 /**
  * Appends `body` at `position` (0 creates the object). Encryption, content type and metadata apply on the first
@@ -28,7 +29,7 @@ export async function appendObject(
   const parsed = next === undefined ? NaN : Number(next);
   let encryption = parseEncryption(res.headers);
   if (position === 0) {
-    encryption = await ensureEncrypted(t, bucket, key, opts?.encryption, encryption, 'appendObject', opts?.signal);
+    encryption = await verifyEncryption((b, k, o) => headObject(t, b, k, o), { operation: 'appendObject', bucket, key }, opts?.encryption, encryption, opts?.signal);
   }
   return {
     etag: header(res.headers, 'etag') ?? '',

@@ -7,7 +7,8 @@ import { header, Transport, TransportResponse } from '../transport';
 import { encryptionHeaders, parseEncryption, sseCustomerHeaders } from '../sse';
 import { parseCopyResult, parseErrorXml } from '../xml';
 import { CopyOptions, CopyResult, CopySource } from '../types';
-import { ensureEncrypted } from './verify';
+import { verifyEncryption } from '../verifyEncryption';
+import { headObject } from './readObject';
 
 /** `x-…-copy-source: /bucket/encoded-key[?versionId=…]` plus the copy-source SSE-C triplet when the source has a key. */
 export function copySourceHeaders(source: CopySource, dialect: Dialect): Record<string, string> {
@@ -61,7 +62,7 @@ export async function copyObject(t: Transport, source: CopySource, bucket: strin
   }
   const res = await t.send({ operation: 'copyObject', method: 'PUT', bucket, key, headers, signal: opts?.signal });
   const { etag, lastModified } = requireCopyEtag(res, 'copyObject', bucket, key);
-  const encryption = await ensureEncrypted(t, bucket, key, opts?.encryption, parseEncryption(res.headers), 'copyObject', opts?.signal);
+  const encryption = await verifyEncryption((b, k, o) => headObject(t, b, k, o), { operation: 'copyObject', bucket, key }, opts?.encryption, parseEncryption(res.headers), opts?.signal);
   const out: CopyResult = { etag, encryption };
   if (lastModified) {
     out.lastModified = lastModified;

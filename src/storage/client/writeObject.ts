@@ -6,7 +6,8 @@ import { encryptionHeaders, parseEncryption } from '../sse';
 import { StorageError } from '../errors';
 import { PutResult, WriteOptions } from '../types';
 import { Dialect } from '../dialect';
-import { ensureEncrypted } from './verify';
+import { verifyEncryption } from '../verifyEncryption';
+import { headObject } from './readObject';
 
 /** Headers describing the object written: content type, user metadata, encryption. */
 export function objectWriteHeaders(dialect: Dialect, opts?: WriteOptions): Record<string, string> {
@@ -47,7 +48,7 @@ export async function putObject(t: Transport, bucket: string, key: string, body:
     }
     res = await send(unquote(opts?.ifMatch ?? ''));
   }
-  const encryption = await ensureEncrypted(t, bucket, key, opts?.encryption, parseEncryption(res.headers), 'putObject', opts?.signal);
+  const encryption = await verifyEncryption((b, k, o) => headObject(t, b, k, o), { operation: 'putObject', bucket, key }, opts?.encryption, parseEncryption(res.headers), opts?.signal);
   const out: PutResult = { etag: header(res.headers, 'etag') ?? '', encryption };
   const version = header(res.headers, 'x-amz-version-id') ?? header(res.headers, 'x-obs-version-id');
   if (version) {

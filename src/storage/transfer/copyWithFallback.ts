@@ -6,14 +6,14 @@
 import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 import { keyFingerprint } from '../digest';
-import { CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
+import { CompleteResult, CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
 import { quirksOf } from './conditional';
 import { withRetry } from '../retry';
 import { linkedController, Semaphore } from './concurrency';
 import { downloadObject } from './download';
 import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
 import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './transferTypes';
-import { describeEncryption, encryptionMatches } from './verify';
+import { verifyEncryption } from '../verifyEncryption';
 
 export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;
 export const DEFAULT_COPY_PART_SIZE = 64 * MiB;
@@ -49,23 +49,6 @@ function targetMeta(opts: TransferCopyOptions, src: ObjectHead): Pick<WriteOptio
     : { encryption: opts.encryption, contentType: src.contentType, metadata: src.metadata };
 }
 
-async function verifyTarget(
-  client: StorageClient, target: CopyTarget, spec: EncryptionSpec | undefined, answered: ObjectEncryption, signal?: AbortSignal,
-): Promise<{ ok: boolean; encryption: ObjectEncryption; etag?: string }> {
-  if (spec && spec.type !== 'none' && encryptionMatches(spec, answered)) {
-    return { ok: true, encryption: answered };
-  }
-  try {
-    const head = await client.headObject(target.bucket, target.key, { sseCustomerKey: targetKey(spec), signal });
-    return { ok: encryptionMatches(spec, head.encryption), encryption: head.encryption, etag: head.etag };
-  } catch (e) {
-    if (isStorageError(e, 'KeyWrong') || isStorageError(e, 'KeyMissing')) {
-      return { ok: false, encryption: answered };
-    }
-    throw e;
-  }
-}
-
 export async function copyWithFallback(
   client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions = {},
 ): Promise<TransferCopyResult> {
@@ -93,21 +76,15 @@ export async function copyWithFallback(
   }
   let unencryptedTarget = false;
   try {
-    const done = multipart
-      ? await serverMultipartCopy(client, source, target, src, opts)
-      : await serverCopy(client, source, target, opts, () => {
-        unencryptedTarget = true;
-      });
-    const check = await verifyTarget(client, target, opts.encryption, done.encryption, opts.signal);
-    if (!check.ok) {
+    const landedUnencrypted = (): void => {
       unencryptedTarget = true;
-      throw new Fallback('encryption-not-applied',
-        `the server-side copy left the target ${describeEncryption(check.encryption)} instead of ${describeEncryption(opts.encryption)}`);
-    }
+    };
+    const done = multipart
+      ? await serverMultipartCopy(client, source, target, src, opts, landedUnencrypted)
+      : await serverCopy(client, source, target, opts, landedUnencrypted);
     opts.onProgress?.({ operation: 'copy', bytes: src.size, totalBytes: src.size, partsDone: 1, partsTotal: 1 });
     return {
-      etag: done.etag || check.etag || '', encryption: check.encryption, size: src.size,
-      path: multipart ? 'server-multipart-copy' : 'server-copy', verified: true,
+      etag: done.etag, encryption: done.encryption, size: src.size, path: multipart ? 'server-multipart-copy' : 'server-copy', verified: true,
     };
   } catch (e) {
     let reason: FallbackReason;
@@ -155,10 +132,16 @@ export async function copyWithFallback(
   }
 }
 
-/**
- * CopyObject. The client verifies the target's encryption itself: its NotEncrypted (or a failed HEAD with the target
- * key) means the copy landed without the asked-for encryption, which switches to the streamed path.
- */
+/** A NotEncrypted from the one verifier: the copy landed without the asked-for encryption; go the streamed path. */
+function notApplied(e: unknown, landedUnencrypted: () => void): never {
+  if (!isStorageError(e, 'NotEncrypted')) {
+    throw e;
+  }
+  landedUnencrypted();
+  throw new Fallback('encryption-not-applied', `the server-side copy was not stored with the requested encryption (${e.message})`);
+}
+
+/** CopyObject; the client verifies the target's encryption itself. */
 async function serverCopy(
   client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions, landedUnencrypted: () => void,
 ): Promise<{ etag: string; encryption: ObjectEncryption }> {
@@ -168,19 +151,13 @@ async function serverCopy(
       signal: opts.signal, sourceIfMatch: opts.sourceIfMatch,
     });
   } catch (e) {
-    const headFailed = isStorageError(e) && e.operation === 'headObject' && (e.code === 'KeyWrong' || e.code === 'KeyMissing');
-    if (!isStorageError(e, 'NotEncrypted') && !headFailed) {
-      throw e;
-    }
-    landedUnencrypted();
-    throw new Fallback('encryption-not-applied',
-      `the server-side copy left the target ${headFailed ? 'unreadable with the target key' : describeEncryption({ type: 'none' })} `
-      + `instead of ${describeEncryption(opts.encryption)}`);
+    return notApplied(e, landedUnencrypted);
   }
 }
 
+/** UploadPartCopy in parallel, then Complete; the target's encryption is verified after the Complete. */
 async function serverMultipartCopy(
-  client: StorageClient, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions,
+  client: StorageClient, source: CopySource, target: CopyTarget, src: ObjectHead, opts: TransferCopyOptions, landedUnencrypted: () => void,
 ): Promise<{ etag: string; encryption: ObjectEncryption }> {
   const size = src.size;
   const partSize = choosePartSize(size, opts.partSize ?? DEFAULT_COPY_PART_SIZE);
@@ -194,6 +171,7 @@ async function serverMultipartCopy(
   let failure: unknown;
   let partsDone = 0;
   let bytes = 0;
+  let done: CompleteResult;
   try {
     for (let i = 0; i < count && failure === undefined; i++) {
       await sem.acquire();
@@ -226,7 +204,7 @@ async function serverMultipartCopy(
     if (failure !== undefined) {
       throw failure;
     }
-    return await client.completeMultipartUpload(target.bucket, target.key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), {
+    done = await client.completeMultipartUpload(target.bucket, target.key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })), {
       sseCustomerKey: targetKey(opts.encryption), signal: opts.signal,
     });
   } catch (e) {
@@ -236,6 +214,13 @@ async function serverMultipartCopy(
     throw e;
   } finally {
     dispose();
+  }
+  try {
+    const encryption = await verifyEncryption((b, k, o) => client.headObject(b, k, o), { operation: 'copy', bucket: target.bucket, key: target.key },
+      opts.encryption, done.encryption, opts.signal);
+    return { etag: done.etag, encryption };
+  } catch (e) {
+    return notApplied(e, landedUnencrypted);
   }
 }
 
@@ -261,7 +246,7 @@ async function streamedCopy(
   });
   return {
     etag: up.etag, encryption: up.encryption, size: up.size, path: 'streamed', fallbackReason: reason, fallbackDetail: detail,
-    verified: encryptionMatches(opts.encryption, up.encryption),
+    verified: true,
   };
 }
 

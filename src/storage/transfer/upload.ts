@@ -4,14 +4,14 @@
 
 import { StorageClient } from '../client/storageClient';
 import { abortedError, isStorageError, StorageError, throwIfAborted } from '../errors';
-import { EncryptionSpec, ObjectEncryption } from '../types';
+import { EncryptionSpec } from '../types';
+import { verifyEncryption } from '../verifyEncryption';
 import { Conditions, conditionalWrite, precheck } from './conditional';
 import { withRetry } from '../retry';
 import { linkedController, Semaphore } from './concurrency';
 import { ByteCounter } from './memory';
 import { openSource, PartReader } from './source';
 import { UploadOptions, UploadResult, UploadSource } from './transferTypes';
-import { encryptionMatches, describeEncryption } from './verify';
 
 export const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;
@@ -39,13 +39,6 @@ export function choosePartSize(size: number, requested?: number): number {
 
 function sseKey(spec: EncryptionSpec | undefined): Uint8Array | undefined {
   return spec?.type === 'sse-c' ? spec.key : undefined;
-}
-
-function notEncrypted(bucket: string, key: string, asked: EncryptionSpec | undefined, got: ObjectEncryption): StorageError {
-  return new StorageError({
-    code: 'NotEncrypted', operation: 'upload', bucket, key,
-    message: `upload (${bucket}/${key}): the server stored the object as ${describeEncryption(got)}, not ${describeEncryption(asked)}`,
-  });
 }
 
 export async function uploadObject(
@@ -79,16 +72,10 @@ async function singlePut(client: StorageClient, bucket: string, key: string, rea
     const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
     const res = await conditionalWrite(client, bucket, key, conditionsOf(opts), 'upload', opts.signal,
       (c) => client.putObject(bucket, key, body, { ...meta, ...c, signal: opts.signal }));
-    let encryption = res.encryption;
-    if (!encryptionMatches(opts.encryption, encryption)) {
-      encryption = (await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal })).encryption;
-      if (!encryptionMatches(opts.encryption, encryption)) {
-        throw notEncrypted(bucket, key, opts.encryption, encryption);
-      }
-    }
+    // The client verified the encryption (NotEncrypted otherwise).
     opts.onProgress?.({ operation: 'upload', bytes: size, totalBytes: size, partsDone: 1, partsTotal: 1 });
     return {
-      etag: res.etag, encryption, versionId: res.versionId, size, multipart: false, parts: 1,
+      etag: res.etag, encryption: res.encryption, versionId: res.versionId, size, multipart: false, parts: 1,
       peakBytesHeld: Math.max(held, memory.peak - startPeak),
     };
   } finally {
@@ -193,17 +180,14 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
     const done = await conditionalWrite(client, bucket, key, cond, 'upload', opts.signal,
       (c) => client.completeMultipartUpload(bucket, key, uploadId, parts, { ...c, sseCustomerKey: sseKey(opts.encryption), signal: opts.signal }));
     completed = true;
-    let { etag, encryption, versionId } = done;
-    if (!etag || !encryptionMatches(opts.encryption, encryption)) {
+    let { etag, versionId } = done;
+    const encryption = await verifyEncryption((b, k, o) => client.headObject(b, k, o), { operation: 'upload', bucket, key },
+      opts.encryption, done.encryption, opts.signal);
+    if (!etag) {
+      // The Complete answer had none and the client's own HEAD for it failed: one more try.
       const head = await client.headObject(bucket, key, { sseCustomerKey: sseKey(opts.encryption), signal: opts.signal });
-      etag ||= head.etag;
+      etag = head.etag;
       versionId ??= head.versionId;
-      if (!encryptionMatches(opts.encryption, encryption)) {
-        encryption = head.encryption;
-      }
-    }
-    if (!encryptionMatches(opts.encryption, encryption)) {
-      throw notEncrypted(bucket, key, opts.encryption, encryption);
     }
     return { etag, encryption, versionId, size, multipart: true, parts: partsTotal, peakBytesHeld: own.peak };
   } catch (e) {

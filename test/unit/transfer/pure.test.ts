@@ -4,12 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { keyFingerprint } from '../../../src/storage/digest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
-import { encryptionMatches } from '../../../src/storage/transfer/verify';
+import { encryptionMatches, verifyEncryption } from '../../../src/storage/verifyEncryption';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
 import { Semaphore } from '../../../src/storage/transfer/concurrency';
 import { StorageError } from '../../../src/storage/errors';
+import type { ObjectEncryption, ObjectHead, ReadOptions } from '../../../src/storage/types';
 
 const MiB = 1024 * 1024;
 
@@ -42,6 +43,39 @@ describe('encryptionMatches', () => {
   });
   it('asks nothing of a plain write', () => {
     assert.equal(encryptionMatches(undefined, { type: 'kms' }), true);
+  });
+});
+
+describe('verifyEncryption (the one check that the server applied what was asked)', () => {
+  const key = randomBytes(32);
+  const ctx = { operation: 'putObject', bucket: 'b', key: 'k' };
+  const sseC = { type: 'sse-c' as const, algorithm: 'AES256', keyMd5: keyFingerprint(key) };
+  const headWith = (encryption: ObjectEncryption | StorageError, seen: ReadOptions[] = []) => async (_b: string, _k: string, o: ReadOptions): Promise<ObjectHead> => {
+    seen.push(o);
+    if (encryption instanceof StorageError) {
+      throw encryption;
+    }
+    return { size: 1, etag: '"e"', lastModified: new Date(0), encryption, metadata: {} };
+  };
+  const notEncrypted = (e: unknown): boolean => e instanceof StorageError && e.code === 'NotEncrypted' && e.key === 'k';
+
+  it('trusts a matching echo without a HEAD', async () => {
+    const seen: ReadOptions[] = [];
+    assert.deepEqual(await verifyEncryption(headWith({ type: 'none' }, seen), ctx, { type: 'sse-c', key }, sseC), sseC);
+    assert.equal(seen.length, 0);
+  });
+  it('asks the object (HEAD with the target key) when the answer echoed nothing', async () => {
+    const seen: ReadOptions[] = [];
+    assert.deepEqual(await verifyEncryption(headWith(sseC, seen), ctx, { type: 'sse-c', key }, { type: 'none' }), sseC);
+    assert.equal(seen[0].sseCustomerKey, key);
+  });
+  it('is NotEncrypted when the object is plain, encrypted otherwise, or refuses the target key', async () => {
+    await assert.rejects(verifyEncryption(headWith({ type: 'none' }), ctx, { type: 'sse-c', key }, { type: 'none' }), notEncrypted);
+    await assert.rejects(verifyEncryption(headWith({ type: 'kms', keyId: 'other' }), ctx, { type: 'kms', keyId: 'mine' }, { type: 'none' }), notEncrypted);
+    const refused = new StorageError({ code: 'KeyWrong', operation: 'headObject', message: 'wrong key' });
+    await assert.rejects(verifyEncryption(headWith(refused), ctx, { type: 'sse-c', key }, { type: 'none' }), notEncrypted);
+    const other = new StorageError({ code: 'AccessDenied', operation: 'headObject', message: 'no' });
+    await assert.rejects(verifyEncryption(headWith(other), ctx, { type: 'sse-c', key }, { type: 'none' }), (e) => e === other);
   });
 });
 
