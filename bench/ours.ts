@@ -8,6 +8,7 @@ import { copyWithFallback, downloadToFile, uploadObject } from '../src/storage/t
 import { newJob, openObjects, runJob, type JobRecord } from '../src/objects';
 import { keyFingerprint } from '../src/storage';
 import { benchClient, benchConfig, env, MiB, OpResult, rss } from './common';
+import { sameEverywhere } from '../src/keys/rules';
 
 async function measure(run: () => Promise<{ amount: number; extra?: Record<string, unknown> }>): Promise<OpResult> {
   (globalThis as { gc?: () => void }).gc?.();
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       const session = openObjects(benchConfig(true), {
         candidates: async () => keys,
         byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
-      }, () => ({ type: 'none' }));
+      }, sameEverywhere({ type: 'none' }));
       const journal = new Map<string, JobRecord>();
       result = await measure(async () => {
         const report = await runJob({

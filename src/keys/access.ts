@@ -11,6 +11,7 @@ import {
   type WriteOptions,
 } from '../storage';
 import { shortFingerprint } from './keyMaterial';
+import type { ChosenEncryption, NewObjectEncryption } from './rules';
 
 /** The part of the storage client this logic needs (StorageClient satisfies it). */
 export interface ObjectClient {
@@ -30,10 +31,10 @@ export interface KeySource {
   byFingerprint(fingerprint: string): Promise<Uint8Array | undefined>;
 }
 
-export type DefaultEncryption =
-  | { type: 'none' }
-  | { type: 'kms'; kmsKeyId?: string }
-  | { type: 'sse-c'; keyFingerprint: string };
+export type DefaultEncryption = NewObjectEncryption;
+
+/** The encryption a new object at bucket/key gets (the governing rule's, else the connection's default), and why. */
+export type EncryptionFor = (bucket: string, key: string) => ChosenEncryption;
 
 /** An object's head plus the customer key that opened it, when it is SSE-C. */
 export interface OpenedHead {
@@ -48,6 +49,8 @@ export class NoKeyOpensObjectError extends Error {
     readonly bucket: string,
     readonly key: string,
     readonly triedKeys: number,
+    /** The object's key MD5, when the server told it (RGW does not without the key). */
+    readonly keyMd5?: string,
   ) {
     super(
       triedKeys === 0
@@ -60,9 +63,9 @@ export class NoKeyOpensObjectError extends Error {
 
 export class MissingDefaultKeyError extends Error {
   readonly code = 'MissingDefaultKey';
-  constructor(readonly fingerprint: string) {
+  constructor(readonly fingerprint: string, readonly chosenBy = 'the connection\'s default') {
     super(
-      `The connection's default SSE-C key (${shortFingerprint(fingerprint)}) is not in the key store. Import it, or change the connection's default encryption.`,
+      `The SSE-C key ${shortFingerprint(fingerprint)} chosen by ${chosenBy} for new objects is not in the key store. Import it, or change ${chosenBy.startsWith('rule') ? 'the rule' : 'the connection\'s default encryption'}.`,
     );
     this.name = 'MissingDefaultKeyError';
   }
@@ -100,13 +103,14 @@ export class EncryptedObjectAccess {
   constructor(
     private readonly client: ObjectClient,
     private readonly keys: KeySource,
-    private readonly defaults: () => DefaultEncryption,
+    private readonly encryptionFor: EncryptionFor,
     private readonly memo = new KeyMemo(),
   ) {}
 
   /**
    * HEAD the object; if it turns out to be SSE-C, find the stored key that opens it: the key remembered for
-   * this object first, then the connection's default key, then every key in the ring.
+   * this object first, then the key the rules (or the connection's default) choose for new objects there, then
+   * every key in the ring.
    */
   async open(bucket: string, key: string, signal?: AbortSignal): Promise<OpenedHead> {
     const remembered = this.memo.get(bucket, key);
@@ -150,8 +154,8 @@ export class EncryptedObjectAccess {
       }
     }
     const ordered: CandidateKey[] = [];
-    const def = this.defaults();
-    if (def.type === 'sse-c') {
+    const def = this.preferred(bucket, key);
+    if (def?.type === 'sse-c') {
       const k = await this.keys.byFingerprint(def.keyFingerprint);
       if (k) {
         ordered.push({ fingerprint: def.keyFingerprint, key: k });
@@ -165,6 +169,15 @@ export class EncryptedObjectAccess {
       }
     }
     throw new NoKeyOpensObjectError(bucket, key, tried.size);
+  }
+
+  /** Only an ordering hint for reads: a broken rule must not stop an object from opening. */
+  private preferred(bucket: string, key: string): DefaultEncryption | undefined {
+    try {
+      return this.encryptionFor(bucket, key).encryption;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Remembers that `k` opens this object (after we wrote it so): only its fingerprint is kept. */
@@ -186,9 +199,19 @@ export class EncryptedObjectAccess {
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), head: res.head, opened: o };
   }
 
-  /** The encryption a new object gets from the connection's default. */
-  async encryptionForNew(): Promise<EncryptionSpec> {
-    const def = this.defaults();
+  /** The encryption a new object at bucket/key gets: the governing rule's, else the connection's default. */
+  async encryptionForNew(bucket: string, key: string): Promise<EncryptionSpec> {
+    return this.specOf(this.encryptionFor(bucket, key));
+  }
+
+  /** The encryption a rule (not a connection default) gives a new object at bucket/key, if a rule governs it. */
+  async ruleEncryption(bucket: string, key: string): Promise<EncryptionSpec | undefined> {
+    const chosen = this.encryptionFor(bucket, key);
+    return chosen.rule ? this.specOf(chosen) : undefined;
+  }
+
+  private async specOf(chosen: ChosenEncryption): Promise<EncryptionSpec> {
+    const def = chosen.encryption;
     switch (def.type) {
       case 'none':
         return { type: 'none' };
@@ -197,7 +220,7 @@ export class EncryptedObjectAccess {
       case 'sse-c': {
         const k = await this.keys.byFingerprint(def.keyFingerprint);
         if (!k) {
-          throw new MissingDefaultKeyError(def.keyFingerprint);
+          throw new MissingDefaultKeyError(def.keyFingerprint, chosen.chosenBy);
         }
         return { type: 'sse-c', key: k };
       }
@@ -227,7 +250,7 @@ export class EncryptedObjectAccess {
   }
 
   /**
-   * Writes an object keeping its current encryption (or the connection default for a new one).
+   * Writes an object keeping its current encryption (or, for a new one, the rule's or the connection default).
    * `expectedEtag` makes the save conditional when the transport supports it.
    */
   async write(
@@ -238,7 +261,7 @@ export class EncryptedObjectAccess {
   ): Promise<PutResult> {
     const encryption = opts.existing
       ? this.encryptionToKeep(opts.existing.head.encryption, opts.existing.key)
-      : await this.encryptionForNew();
+      : await this.encryptionForNew(bucket, key);
     const res = await this.client.putObject(bucket, key, data, {
       encryption,
       contentType: opts.contentType ?? opts.existing?.head.contentType,

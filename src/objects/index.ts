@@ -1,5 +1,5 @@
 // The objects floor: the only way adapters (src/vscode, src/commands) reach the store.
-import { EncryptedObjectAccess, KeyMemo, type DefaultEncryption, type KeySource } from '../keys/access';
+import { EncryptedObjectAccess, KeyMemo, type EncryptionFor, type KeySource } from '../keys/access';
 import { StorageClient, type ConnectionConfig } from '../storage';
 import { ObjectsService } from './service';
 
@@ -14,9 +14,10 @@ export interface ObjectsSession {
   retire(): Promise<void>;
 }
 
-export function openObjects(config: ConnectionConfig, keys: KeySource, defaults: () => DefaultEncryption): ObjectsSession {
+/** `encryptionFor(bucket, key)`: the encryption of a new object there (the governing rule's, else the connection default). */
+export function openObjects(config: ConnectionConfig, keys: KeySource, encryptionFor: EncryptionFor): ObjectsSession {
   const client = new StorageClient(config);
-  const service = new ObjectsService(client, new EncryptedObjectAccess(client, keys, defaults, new KeyMemo()));
+  const service = new ObjectsService(client, new EncryptedObjectAccess(client, keys, encryptionFor, new KeyMemo()));
   let active = 0;
   const waiters: Array<() => void> = [];
   const settled = (): void => {

@@ -1,6 +1,6 @@
 // The one door to the store for every adapter (file system, tree, commands). No `vscode`: it decides keys,
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
-import { EncryptedObjectAccess, type OpenedHead } from '../keys/access';
+import { EncryptedObjectAccess, NoKeyOpensObjectError, type OpenedHead } from '../keys/access';
 import {
   ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
@@ -15,6 +15,15 @@ export interface ObjectVersion {
 export type ObjectStat =
   | { kind: 'folder' }
   | { kind: 'file'; size: number; lastModified: Date; etag: string; encryption: ObjectHead['encryption']; opensWithStoredKey: boolean };
+
+/** What `whichKey` found. `keyMd5` is '' for an SSE-C object no stored key opens whose key MD5 the server did not tell. */
+export interface KeyAnswer {
+  etag?: string;
+  encryption: ObjectHead['encryption'];
+  opensWithStoredKey: boolean;
+  /** How many stored keys were tried when none opened it. */
+  triedKeys: number;
+}
 
 export interface Entry {
   name: string;
@@ -109,6 +118,22 @@ export class ObjectsService {
     return this.client.headObject(bucket, key, { signal: opts.signal });
   }
 
+  /**
+   * Which encryption an object has and whether a stored key opens it (SSE-C: `encryption.keyMd5` is then the
+   * fingerprint of that key). Tries the stored keys once per object; the key that opens it is remembered.
+   */
+  async whichKey(bucket: string, key: string, opts: WorkOptions = {}): Promise<KeyAnswer> {
+    try {
+      const { head } = await this.access.open(bucket, key, opts.signal);
+      return { etag: head.etag, encryption: head.encryption, opensWithStoredKey: true, triedKeys: 0 };
+    } catch (err) {
+      if (err instanceof NoKeyOpensObjectError) {
+        return { encryption: { type: 'sse-c', keyMd5: err.keyMd5 ?? '', algorithm: 'AES256' }, opensWithStoredKey: false, triedKeys: err.triedKeys };
+      }
+      throw err;
+    }
+  }
+
   /** A file (with the stored key that opens it, if any), a folder, or NoSuchKey. */
   async stat(bucket: string, key: string, opts: WorkOptions = {}): Promise<ObjectStat> {
     if (key === '' || key.endsWith('/')) {
@@ -201,7 +226,7 @@ export class ObjectsService {
     }
     const encryption: EncryptionSpec = existing
       ? this.access.encryptionToKeep(existing.head.encryption, existing.key)
-      : await this.access.encryptionForNew();
+      : await this.access.encryptionForNew(bucket, key);
     const res = await saveObject(this.client, bucket, key, { kind: 'bytes', data: content }, {
       // The server enforces what was checked above: a save applies only to the version it was based on, and a
       // new file only if nobody created it meanwhile.
@@ -304,7 +329,7 @@ export class ObjectsService {
     if (exists) {
       await this.access.open(bucket, key, opts.signal); // an SSE-C object no stored key opens is never replaced
     }
-    const encryption = opts.encryption ?? (await this.access.encryptionForNew());
+    const encryption = opts.encryption ?? (await this.access.encryptionForNew(bucket, key));
     const res = await uploadObject(this.client, bucket, key, { kind: 'file', path }, {
       encryption, contentType: opts.contentType, signal: opts.signal, onProgress: opts.onProgress,
       ifNoneMatch: exists ? undefined : '*', multipartThreshold: this.multipartThreshold,
@@ -341,7 +366,7 @@ export class ObjectsService {
       throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
     }
     const opened = await this.access.open(source.bucket, source.key, opts.signal);
-    const encryption = opts.encryption.type === 'keep' ? this.access.encryptionToKeep(opened.head.encryption, opened.key) : opts.encryption;
+    const encryption = await this.chooseForCopy(opened, this, target, opts.encryption, inPlace);
     if (opts.ifUnchanged !== undefined && opts.ifUnchanged !== opened.head.etag) {
       throw fail('PreconditionFailed', 'copy', source.bucket, source.key, `${source.bucket}/${source.key} changed on the server meanwhile.`);
     }
@@ -379,11 +404,26 @@ export class ObjectsService {
       throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
     }
     const opened = await this.access.open(source.bucket, source.key, opts.signal);
-    const encryption = opts.encryption.type === 'keep' ? this.access.encryptionToKeep(opened.head.encryption, opened.key) : opts.encryption;
+    const encryption = await this.chooseForCopy(opened, dest, target, opts.encryption, false);
     const { head, body } = await downloadObject(this.client, source.bucket, source.key, {
       sseCustomerKey: opened.key, ifMatch: opts.ifUnchanged ?? opened.head.etag, signal: opts.signal,
     });
     return dest.receive(target, body, head, { encryption, overwrite: opts.overwrite, signal: opts.signal, onProgress: opts.onProgress });
+  }
+
+  /**
+   * A copy's encryption: an explicit choice as asked; `keep` keeps the source's, except that a new object under a
+   * prefix an encryption rule governs gets the rule's encryption (the rule is the prefix's policy; in place, keep
+   * means keep).
+   */
+  private async chooseForCopy(
+    opened: OpenedHead, dest: ObjectsService, target: { bucket: string; key: string }, choice: EncryptionChoice, inPlace: boolean,
+  ): Promise<EncryptionSpec> {
+    if (choice.type !== 'keep') {
+      return choice;
+    }
+    const byRule = inPlace ? undefined : await dest.access.ruleEncryption(target.bucket, target.key);
+    return byRule ?? this.access.encryptionToKeep(opened.head.encryption, opened.key);
   }
 
   /** The receiving half of `copyTo`. */

@@ -1,6 +1,7 @@
-// Non-secret connection settings (application scope: they decide where keys are sent).
+// Non-secret settings: connections and encryption rules (application scope: they decide where keys are sent).
 import * as vscode from 'vscode';
 import type { DefaultEncryption } from '../keys/access';
+import { readRules, type EncryptionRule, type ParsedRule } from '../keys/rules';
 import type { Addressing, DialectSetting } from '../storage';
 
 export interface ConnectionSettings {
@@ -17,6 +18,7 @@ export interface ConnectionSettings {
 
 const SECTION = 'obs';
 const KEY = 'connections';
+const RULES = 'encryptionRules';
 
 export function readConnections(): ConnectionSettings[] {
   const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>(KEY);
@@ -41,6 +43,35 @@ export function defaultEncryptionOf(settings: ConnectionSettings): DefaultEncryp
 export function onConnectionsChanged(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration(`${SECTION}.${KEY}`)) {
+      listener();
+    }
+  });
+}
+
+/** The rules as written in settings (raw entries, so that writing back keeps what this version does not read). */
+function rawRules(): unknown[] {
+  const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>(RULES);
+  return Array.isArray(raw) ? raw : [];
+}
+
+/** The encryption rules, read on every use (cheap), so a settings change applies to the next write. */
+export function readEncryptionRules(): { rules: ParsedRule[]; ignored: string[] } {
+  return readRules(rawRules());
+}
+
+/** Rewrites the rules: `change` gets the raw entries and the parsed ones (same order, undefined where ignored). */
+export async function updateEncryptionRules(change: (raw: unknown[]) => unknown[]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(RULES, change(rawRules()), vscode.ConfigurationTarget.Global);
+}
+
+/** A rule as it is written to settings (prefix left out for the whole bucket). */
+export function ruleSetting(rule: EncryptionRule): Record<string, unknown> {
+  return { connection: rule.connection, bucket: rule.bucket, ...(rule.prefix ? { prefix: rule.prefix } : {}), encryption: rule.encryption };
+}
+
+export function onEncryptionRulesChanged(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(`${SECTION}.${RULES}`)) {
       listener();
     }
   });

@@ -4,9 +4,12 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { KeySource } from '../keys/access';
 import type { KeyRing } from '../keys/keyRing';
+import { chooseEncryption } from '../keys/rules';
 import { openObjects, type ObjectsService, type ObjectsSession } from '../objects';
 import type { Credentials } from '../storage';
-import { defaultEncryptionOf, onConnectionsChanged, readConnections, writeConnections, type ConnectionSettings } from './config';
+import {
+  defaultEncryptionOf, onConnectionsChanged, readConnections, readEncryptionRules, writeConnections, type ConnectionSettings,
+} from './config';
 import { Disposable } from './disposable';
 import type { Log } from './log';
 
@@ -128,7 +131,7 @@ export class ConnectionManager extends Disposable {
       allowInsecureSse: settings.allowInsecureSse === true,
       caCertificate,
       log: (line) => this.log.trace(`storage:${id}`, line),
-    }, keys, () => defaultEncryptionOf(this.find(id) ?? settings));
+    }, keys, (bucket, key) => chooseEncryption(readEncryptionRules().rules, id, bucket, key, defaultEncryptionOf(this.find(id) ?? settings)));
     return Object.assign(opened, { settings });
   }
 

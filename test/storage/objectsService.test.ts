@@ -11,6 +11,7 @@ import { openObjects, type ObjectsSession } from '../../src/objects';
 import { StorageClient } from '../../src/storage/client/storageClient';
 import { config, createBucket, removeBucket, skipReason } from './transfer/rgw';
 import { rgw } from './support/env';
+import { sameEverywhere } from '../../src/keys/rules';
 
 const KEY_A = randomBytes(32);
 const KEY_B = randomBytes(32);
@@ -29,7 +30,7 @@ describe('objects service on RGW', { skip: skipReason }, () => {
     session = openObjects(config(), {
       candidates: async () => keys,
       byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
-    }, () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(KEY_A) }));
+    }, sameEverywhere({ type: 'sse-c', keyFingerprint: keyFingerprint(KEY_A) }));
   });
 
   after(async () => {
@@ -101,7 +102,7 @@ describe('objects service on RGW', { skip: skipReason }, () => {
 
   it('a settings-style retire waits for work in flight instead of cutting it off', async () => {
     const data = randomBytes(20 * 1024 * 1024);
-    const other = openObjects(config(), { candidates: async () => [], byFingerprint: async () => undefined }, () => ({ type: 'none' }));
+    const other = openObjects(config(), { candidates: async () => [], byFingerprint: async () => undefined }, sameEverywhere({ type: 'none' }));
     const write = other.objects.write(bucket, 'retire/big.bin', data, { create: true, overwrite: false });
     await new Promise((r) => setTimeout(r, 20));
     assert.ok(other.active > 0, 'the write is in flight');

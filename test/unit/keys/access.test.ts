@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { EncryptedObjectAccess, type CandidateKey, type ObjectClient } from '../../../src/keys/access';
 import { keyFingerprint } from '../../../src/storage';
 import type { EncryptionSpec, ObjectEncryption, ObjectHead, ReadOptions, WriteOptions } from '../../../src/storage/types';
+import { chooseEncryption, sameEverywhere } from '../../../src/keys/rules';
 
 /** An in-memory store that behaves like RGW for SSE-C: HEAD/GET need the right key; extra keys on plain objects are ignored. */
 class FakeStore implements ObjectClient {
@@ -58,7 +59,7 @@ describe('EncryptedObjectAccess', () => {
   it('opens an SSE-C object with the stored key that fits, after trying the others', async () => {
     const store = new FakeStore();
     store.objects.set('x', { data: Buffer.from('hi'), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
-    const access = new EncryptedObjectAccess(store, ring([kA, kB]), () => ({ type: 'none' }));
+    const access = new EncryptedObjectAccess(store, ring([kA, kB]), sameEverywhere({ type: 'none' }));
     const opened = await access.open('b', 'x');
     assert.equal(keyFingerprint(opened.key!), keyFingerprint(kB));
     const { data } = await access.read('b', 'x');
@@ -68,7 +69,7 @@ describe('EncryptedObjectAccess', () => {
   it('remembers which key opened an object and goes straight to it next time', async () => {
     const store = new FakeStore();
     store.objects.set('x', { data: Buffer.from('hi'), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
-    const access = new EncryptedObjectAccess(store, ring([kA, kB]), () => ({ type: 'none' }));
+    const access = new EncryptedObjectAccess(store, ring([kA, kB]), sameEverywhere({ type: 'none' }));
     await access.open('b', 'x');
     store.heads = 0;
     await access.open('b', 'x');
@@ -78,7 +79,7 @@ describe('EncryptedObjectAccess', () => {
   it('names the object and says no stored key opens it when none fits', async () => {
     const store = new FakeStore();
     store.objects.set('dir/secret.txt', { data: Buffer.from('hi'), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
-    const access = new EncryptedObjectAccess(store, ring([kA]), () => ({ type: 'none' }));
+    const access = new EncryptedObjectAccess(store, ring([kA]), sameEverywhere({ type: 'none' }));
     await assert.rejects(access.open('bkt', 'dir/secret.txt'), (e: Error & { code?: string }) =>
       e.code === 'NoKeyOpensObject' && e.message.includes('bkt/dir/secret.txt') && /no stored key opens it/.test(e.message) && !e.message.includes(kA.toString('base64')),
     );
@@ -88,7 +89,7 @@ describe('EncryptedObjectAccess', () => {
     const store = new FakeStore();
     store.objects.set('c', { data: Buffer.from('1'), enc: { type: 'sse-c', key: kA }, etag: '"e"' });
     store.objects.set('k', { data: Buffer.from('1'), enc: { type: 'kms', keyId: 'testkey-2' }, etag: '"e"' });
-    const access = new EncryptedObjectAccess(store, ring([kB, kA]), () => ({ type: 'none' }));
+    const access = new EncryptedObjectAccess(store, ring([kB, kA]), sameEverywhere({ type: 'none' }));
     for (const key of ['c', 'k']) {
       await access.write('b', key, Buffer.from('2'), { existing: await access.open('b', key) });
     }
@@ -100,9 +101,9 @@ describe('EncryptedObjectAccess', () => {
 
   it('gives a new object the connection default: none, KMS with key id, or SSE-C by fingerprint', async () => {
     const store = new FakeStore();
-    const kms = new EncryptedObjectAccess(store, ring([]), () => ({ type: 'kms', kmsKeyId: 'testkey-1' }));
+    const kms = new EncryptedObjectAccess(store, ring([]), sameEverywhere({ type: 'kms', kmsKeyId: 'testkey-1' }));
     await kms.write('b', 'n1', Buffer.from('x'), {});
-    const ssec = new EncryptedObjectAccess(store, ring([kA]), () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
+    const ssec = new EncryptedObjectAccess(store, ring([kA]), sameEverywhere({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
     await ssec.write('b', 'n2', Buffer.from('x'), {});
     assert.deepEqual(store.puts[0].opts?.encryption, { type: 'kms', keyId: 'testkey-1' });
     assert.equal(keyFingerprint((store.puts[1].opts?.encryption as { key: Uint8Array }).key), keyFingerprint(kA));
@@ -110,8 +111,23 @@ describe('EncryptedObjectAccess', () => {
 
   it('refuses to write a new object when the default SSE-C key is not stored (never falls back to plaintext)', async () => {
     const store = new FakeStore();
-    const access = new EncryptedObjectAccess(store, ring([]), () => ({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
+    const access = new EncryptedObjectAccess(store, ring([]), sameEverywhere({ type: 'sse-c', keyFingerprint: keyFingerprint(kA) }));
     await assert.rejects(access.write('b', 'n', Buffer.from('x'), {}), (e: Error & { code?: string }) => e.code === 'MissingDefaultKey');
     assert.equal(store.puts.length, 0);
+  });
+
+  it('a rule chooses the encryption of a new object under its prefix; its missing key refuses the write and names the rule', async () => {
+    const store = new FakeStore();
+    const rules = [{ connection: 'c', bucket: 'b', prefix: 'a/', encryption: { type: 'sse-c' as const, keyFingerprint: keyFingerprint(kB) } }];
+    const access = new EncryptedObjectAccess(store, ring([kB]), (bucket, key) => chooseEncryption(rules, 'c', bucket, key, { type: 'none' }));
+    await access.write('b', 'a/new.txt', Buffer.from('x'), {});
+    await access.write('b', 'elsewhere.txt', Buffer.from('x'), {});
+    assert.equal(keyFingerprint((store.puts[0].opts?.encryption as { key: Uint8Array }).key), keyFingerprint(kB));
+    assert.deepEqual(store.puts[1].opts?.encryption, { type: 'none' });
+    assert.ok(await access.ruleEncryption('b', 'a/z'));
+    assert.equal(await access.ruleEncryption('b', 'z'), undefined, 'the connection default is not a rule');
+    const keyless = new EncryptedObjectAccess(store, ring([]), (bucket, key) => chooseEncryption(rules, 'c', bucket, key, { type: 'none' }));
+    await assert.rejects(keyless.write('b', 'a/other.txt', Buffer.from('x'), {}), (e: Error & { code?: string }) =>
+      e.code === 'MissingDefaultKey' && e.message.includes('rule "c/b/a/"'));
   });
 });
