@@ -8,5 +8,8 @@ export { StorageError, isStorageError } from './errors';
 export type { StorageErrorCode } from './errors';
 export { keyFingerprint } from './digest';
 export { SSE_C_KEY_BYTES } from './sse';
+export { encryptionMatches, describeEncryption } from './verifyEncryption';
+export { quoteEtag, sameEtag, unquoteEtag } from './conditions';
+export type { ServerProfile, ServerQuirks, QuirkName } from './profile';
 export * from './types';
 export * from './transfer';

@@ -8,6 +8,7 @@ import { Agent, Dispatcher } from 'undici';
 import { Dialect } from './dialect';
 import { encodeKey, buildQuery, parseQuery, QueryParams } from './encode';
 import { ErrorContext, StorageError, errorFromException, errorFromResponse, throwIfAborted } from './errors';
+import { ServerProfile } from './profile';
 import { withRetry } from './retry';
 import { carriesSecretOrKms } from './sse';
 import { signObs } from './signing/obs';
@@ -91,12 +92,10 @@ export class Transport {
   /** Attempts per replayable request; also the bound for callers that repeat a non-replayable one themselves. */
   readonly maxAttempts: number;
   private readonly now: () => Date;
-  private clockOffsetMs = 0;
-  /** Set after the first 2xx to a signed request: the credentials are known to work. */
-  credentialsConfirmed = false;
   private credentials: Credentials;
 
-  constructor(private readonly cfg: ConnectionConfig, public dialect: Dialect) {
+  /** `profile` is the owning client's: the dialect is read there; the clock offset and confirmed credentials go there. */
+  constructor(private readonly cfg: ConnectionConfig, readonly profile: ServerProfile) {
     this.credentials = { ...cfg.credentials };
     this.endpoint = new URL(cfg.endpoint);
     if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
@@ -119,7 +118,11 @@ export class Transport {
   /** Swap in fresh (e.g. temporary STS) credentials; later requests sign with them. */
   setCredentials(credentials: Credentials): void {
     this.credentials = { ...credentials };
-    this.credentialsConfirmed = false;
+    this.profile.credentialsConfirmed = false;
+  }
+
+  get dialect(): Dialect {
+    return this.profile.dialect;
   }
 
   get endpointUrl(): URL {
@@ -128,10 +131,6 @@ export class Transport {
 
   get isHttps(): boolean {
     return this.endpoint.protocol === 'https:';
-  }
-
-  get clockOffset(): number {
-    return this.clockOffsetMs;
   }
 
   /** Path-style for IP/localhost endpoints and for `auto` on S3; virtual-hosted otherwise. */
@@ -166,7 +165,7 @@ export class Transport {
   }
 
   private sign(req: TransportRequest, t: Target, headers: Record<string, string>, payloadHash: string): Record<string, string> {
-    const date = new Date(this.now().getTime() + this.clockOffsetMs);
+    const date = new Date(this.now().getTime() + this.profile.clockOffsetMs);
     const creds = this.credentials;
     const host = new URL(t.origin).host;
     if (this.dialect.signer === 'sigv4') {
@@ -200,7 +199,7 @@ export class Transport {
     const sent = carriesSecretOrKms(req.headers ?? {});
     return {
       operation: req.operation, method: req.method, bucket: req.bucket, key: req.key,
-      sentSseCustomerKey: sent.sseC, sentKmsKeyId: sent.kmsKeyId, credentialsConfirmed: this.credentialsConfirmed,
+      sentSseCustomerKey: sent.sseC, sentKmsKeyId: sent.kmsKeyId, credentialsConfirmed: this.profile.credentialsConfirmed,
     };
   }
 
@@ -272,7 +271,7 @@ export class Transport {
       const ok = (status >= 200 && status < 300) || req.acceptAnyStatus === true || (req.acceptStatus?.includes(status) ?? false);
       if (ok) {
         if (!req.unsigned && status < 300) {
-          this.credentialsConfirmed = true;
+          this.profile.credentialsConfirmed = true;
         }
         if (req.stream && req.method !== 'HEAD') {
           const body = res.body;
@@ -312,15 +311,15 @@ export class Transport {
         const serverTime = serverDate ? Date.parse(serverDate) : NaN;
         if (!Number.isNaN(serverTime)) {
           route.skewCorrected = true;
-          this.clockOffsetMs = serverTime - this.now().getTime();
+          this.profile.clockOffsetMs = serverTime - this.now().getTime();
           continue;
         }
       }
-      if (serverCode === 'InvalidAccessKeyId' && ctx.sentKmsKeyId && !this.credentialsConfirmed) {
+      if (serverCode === 'InvalidAccessKeyId' && ctx.sentKmsKeyId && !this.profile.credentialsConfirmed) {
         // RGW reports an unknown KMS key id as InvalidAccessKeyId: find out whether the credentials themselves work.
         await this.probeCredentials(req.bucket, req.signal);
       }
-      throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.credentialsConfirmed });
+      throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.profile.credentialsConfirmed });
     }
   }
 
@@ -354,7 +353,7 @@ export class Transport {
         : { operation: 'probeCredentials', method: 'GET', bucket, query: [['location', '']], signal });
     } catch (e) {
       if (e instanceof StorageError && e.code !== 'BadCredentials' && e.status !== undefined) {
-        this.credentialsConfirmed = true;
+        this.profile.credentialsConfirmed = true;
       }
     }
   }

@@ -97,15 +97,10 @@ export interface WriteOptions extends RequestOptions {
   encryption?: EncryptionSpec;
   contentType?: string;
   metadata?: Record<string, string>;
-  /** Opaque ETag the object must still have (conditional save). */
+  /** Opaque ETag (quoted or not) the object must still have (conditional save). */
   ifMatch?: string;
   /** `*` for create-only. */
   ifNoneMatch?: string;
-  /**
-   * Send `ifMatch` / `ifNoneMatch` exactly as given. By default a quoted If-Match refused with 412 is tried once more
-   * unquoted (RGW compares against the bare ETag); callers that handle that quirk themselves turn this off.
-   */
-  exactConditions?: boolean;
 }
 
 export interface PutResult {

@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { errorFromResponse, isStorageError, StorageError } from '../errors';
+import { hasConditions, unquoteEtag } from '../conditions';
 import { md5Base64 } from '../digest';
 import { withRetry } from '../retry';
 import { header, ResponseHeaders, Transport, TransportResponse } from '../transport';
@@ -13,7 +14,8 @@ import {
   CompletedPart, CompleteResult, CopySource, ListAllUploadsOptions, ListPartsResult, ListUploadsOptions, ListUploadsResult,
   MultipartUploadInfo, MultipartUploadInit, ObjectHead, PartCopyOptions, PartWriteOptions, RequestOptions, WriteOptions,
 } from '../types';
-import { objectWriteHeaders, unquote } from './writeObject';
+import { sendConditional } from './conditionalRequest';
+import { objectWriteHeaders } from './writeObject';
 import { copySourceHeaders, requireCopyEtag } from './copyObject';
 import { headObject } from './readObject';
 
@@ -93,9 +95,9 @@ export async function uploadPartCopy(
 export interface CompleteOptions extends RequestOptions {
   /** SSE-C key of the upload, for the HEADs: the real ETag when the answer has none (RGW), the check after a lost answer. */
   sseCustomerKey?: Uint8Array;
-  /** Complete only if the object still has this ETag; sent exactly as given (RGW 16 ignores it on Complete). */
+  /** Complete only if the object still has this ETag (the If-Match policy of putObject; RGW 16 ignores it on Complete). */
   ifMatch?: string;
-  /** `*`: complete only if the object does not exist; sent as given (RGW 16 ignores it on Complete). */
+  /** `*`: complete only if the object does not exist (RGW 16 ignores it on Complete). */
   ifNoneMatch?: string;
 }
 
@@ -107,7 +109,7 @@ export interface CompleteOptions extends RequestOptions {
 export function expectedMultipartEtag(parts: CompletedPart[]): string | undefined {
   const md5 = createHash('md5');
   for (const p of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
-    const hex = unquote(p.etag.trim());
+    const hex = unquoteEtag(p.etag);
     if (!/^[0-9a-f]{32}$/i.test(hex)) {
       return undefined;
     }
@@ -168,24 +170,24 @@ export async function completeMultipartUpload(
   t: Transport, bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: CompleteOptions,
 ): Promise<CompleteResult> {
   const body = Buffer.from(buildCompleteMultipartXml(parts), 'utf8');
-  const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-md5': md5Base64(body) };
-  if (opts?.ifMatch !== undefined) {
-    headers['if-match'] = opts.ifMatch;
-  }
-  if (opts?.ifNoneMatch !== undefined) {
-    headers['if-none-match'] = opts.ifNoneMatch;
-  }
-  const answer = await withRetry({ attempts: t.maxAttempts, signal: opts?.signal, ctx: { operation: 'completeMultipartUpload', bucket, key } },
+  const base: Record<string, string> = { 'content-type': 'application/xml', 'content-md5': md5Base64(body) };
+  const conditions = { ifMatch: opts?.ifMatch, ifNoneMatch: opts?.ifNoneMatch };
+  const ctx = { operation: 'completeMultipartUpload', bucket, key, signal: opts?.signal };
+  const answer = await sendConditional(t, ctx, conditions, (condition) => withRetry({ attempts: t.maxAttempts, signal: opts?.signal, ctx },
     async (attempt) => {
       try {
-        return await sendComplete(t, bucket, key, uploadId, body, headers, opts?.signal);
+        return await sendComplete(t, bucket, key, uploadId, body, { ...base, ...condition }, opts?.signal);
       } catch (e) {
+        if (isStorageError(e, 'PreconditionFailed') && hasConditions(conditions)) {
+          // A 412 proves this server evaluates conditions on Complete.
+          t.profile.learn('conditionalCompleteIgnored', false);
+        }
         if (attempt > 1 && (isStorageError(e, 'NoSuchUpload') || isStorageError(e, 'PreconditionFailed'))) {
           return { recovered: await recoverLostComplete(t, bucket, key, parts, e, opts) };
         }
         throw e;
       }
-    });
+    }));
   if ('recovered' in answer) {
     return answer.recovered;
   }
@@ -215,7 +217,7 @@ async function recoverLostComplete(
   if (expected !== undefined) {
     try {
       const head = await headObject(t, bucket, key, { signal: opts?.signal, sseCustomerKey: opts?.sseCustomerKey });
-      if (unquote(head.etag).toLowerCase() === unquote(expected)) {
+      if (unquoteEtag(head.etag).toLowerCase() === unquoteEtag(expected)) {
         return fromHead(head);
       }
       why = `the object's ETag ${head.etag} is not the ${expected} these parts make`;

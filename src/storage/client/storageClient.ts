@@ -1,7 +1,7 @@
 // The storage client: one method per wire operation. The work is done in the other client/*.ts over one Transport.
 
-import { DIALECTS } from '../dialect';
 import { StorageError } from '../errors';
+import { ServerProfile } from '../profile';
 import { Transport } from '../transport';
 import { appendObject } from './appendObject';
 import { getBucketEncryption } from './bucketEncryption';
@@ -22,36 +22,32 @@ import {
 export type { CompleteOptions } from './multipart';
 
 export class StorageClient {
+  /** What this client learned about its server (dialect, clock, credentials, quirks); see profile.ts, QUIRKS.md. */
+  readonly profile: ServerProfile;
   private readonly transport: Transport;
-  private dialectReady: Promise<void> | undefined;
+  private dialectProbe: Promise<void> | undefined;
   private disposed = false;
 
   constructor(readonly config: ConnectionConfig) {
     // `auto` starts as S3 and is settled by a probe before the first real request.
-    const dialect = config.dialect === 'obs' ? DIALECTS.obs : DIALECTS.s3;
-    this.transport = new Transport(config, dialect);
-    if (config.dialect !== 'auto') {
-      this.dialectReady = Promise.resolve();
-    }
+    this.profile = new ServerProfile(config.dialect, config.log);
+    this.transport = new Transport(config, this.profile);
   }
 
   /** The dialect in use (for `auto`, S3 until `resolveDialect` has run). */
   get dialect(): DialectName {
-    return this.transport.dialect.name;
+    return this.profile.dialect.name;
   }
 
-  /** Settles `auto` with the OBS probe (once per endpoint); a failed probe is retried on the next call. */
+  /** Settles `auto` with the OBS probe (once per client); a failed probe is repeated on the next call. */
   async resolveDialect(signal?: AbortSignal): Promise<DialectName> {
-    if (!this.dialectReady) {
-      const p = detectDialect(this.transport, signal).then((name) => {
-        this.transport.dialect = DIALECTS[name];
-      });
-      this.dialectReady = p.catch((e: unknown) => {
-        this.dialectReady = undefined;
+    if (!this.profile.dialectSettled) {
+      this.dialectProbe ??= detectDialect(this.transport, signal).then((name) => this.profile.settleDialect(name), (e: unknown) => {
+        this.dialectProbe = undefined;
         throw e;
       });
+      await this.dialectProbe;
     }
-    await this.dialectReady;
     return this.dialect;
   }
 
@@ -103,9 +99,9 @@ export class StorageClient {
   }
 
   /**
-   * Always sends Content-MD5; throws `NotEncrypted` if encryption was requested but the object was stored without.
-   * `ifMatch` / `ifNoneMatch` make it conditional (412 is `PreconditionFailed`); see `exactConditions` for the retry
-   * of a quoted If-Match.
+   * Always sends Content-MD5; throws `NotEncrypted` if the object was not stored with the encryption asked for.
+   * `ifMatch` / `ifNoneMatch` make it conditional under the one If-Match policy (client/conditionalRequest.ts): a
+   * conflict is `PreconditionFailed` naming both ETags.
    */
   async putObject(bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
     return putObject(await this.t(opts?.signal), bucket, key, body, opts);
@@ -154,7 +150,8 @@ export class StorageClient {
   }
 
   /**
-   * Conditional with `ifMatch` / `ifNoneMatch`. A 200 with an `<Error>` body is a failure. Repeated after a lost or
+   * Conditional with `ifMatch` / `ifNoneMatch` (the If-Match policy of putObject; some servers ignore them here, see
+   * `profile.quirks.conditionalCompleteIgnored`). A 200 with an `<Error>` body is a failure. Repeated after a lost or
    * 5xx answer; a repeat that finds the upload already completed is accepted only when the object's ETag is the one
    * these parts make (see client/multipart.ts).
    */

@@ -3,10 +3,10 @@
 import { md5Base64 } from '../digest';
 import { header, Transport } from '../transport';
 import { encryptionHeaders, parseEncryption } from '../sse';
-import { StorageError } from '../errors';
 import { PutResult, WriteOptions } from '../types';
 import { Dialect } from '../dialect';
 import { verifyEncryption } from '../verifyEncryption';
+import { sendConditional } from './conditionalRequest';
 import { headObject } from './readObject';
 
 /** Headers describing the object written: content type, user metadata, encryption. */
@@ -21,33 +21,11 @@ export function objectWriteHeaders(dialect: Dialect, opts?: WriteOptions): Recor
   return h;
 }
 
-export function unquote(etag: string): string {
-  return etag.replace(/^(W\/)?"(.*)"$/, '$2');
-}
-
 export async function putObject(t: Transport, bucket: string, key: string, body: Uint8Array, opts?: WriteOptions): Promise<PutResult> {
   const base = objectWriteHeaders(t.dialect, opts);
   base['content-md5'] = md5Base64(body);
-  if (opts?.ifNoneMatch) {
-    base['if-none-match'] = opts.ifNoneMatch;
-  }
-  const send = (ifMatch?: string): ReturnType<Transport['send']> =>
-    t.send({
-      operation: 'putObject', method: 'PUT', bucket, key, body, signal: opts?.signal,
-      headers: ifMatch === undefined ? base : { ...base, 'if-match': ifMatch },
-    });
-  let res;
-  try {
-    res = await send(opts?.ifMatch);
-  } catch (e) {
-    // RGW compares If-Match against the unquoted ETag, so a quoted (RFC 7232) value fails even when it matches.
-    // Retrying unquoted is still conditional: a real mismatch fails again. Not with `exactConditions`.
-    const quoted = opts?.ifMatch !== undefined && unquote(opts.ifMatch) !== opts.ifMatch && !opts.exactConditions;
-    if (!(e instanceof StorageError && e.code === 'PreconditionFailed' && quoted)) {
-      throw e;
-    }
-    res = await send(unquote(opts?.ifMatch ?? ''));
-  }
+  const res = await sendConditional(t, { operation: 'putObject', bucket, key, signal: opts?.signal }, { ifMatch: opts?.ifMatch, ifNoneMatch: opts?.ifNoneMatch },
+    (conditions) => t.send({ operation: 'putObject', method: 'PUT', bucket, key, body, signal: opts?.signal, headers: { ...base, ...conditions } }));
   const encryption = await verifyEncryption((b, k, o) => headObject(t, b, k, o), { operation: 'putObject', bucket, key }, opts?.encryption, parseEncryption(res.headers), opts?.signal);
   const out: PutResult = { etag: header(res.headers, 'etag') ?? '', encryption };
   const version = header(res.headers, 'x-amz-version-id') ?? header(res.headers, 'x-obs-version-id');

@@ -7,7 +7,6 @@ import { StorageClient } from '../client/storageClient';
 import { StorageError, isStorageError } from '../errors';
 import { keyFingerprint } from '../digest';
 import { CompleteResult, CopySource, EncryptionSpec, ObjectEncryption, ObjectHead, WriteOptions } from '../types';
-import { quirksOf } from './conditional';
 import { withRetry } from '../retry';
 import { linkedController, Semaphore } from './concurrency';
 import { downloadObject } from './download';
@@ -17,6 +16,8 @@ import { verifyEncryption } from '../verifyEncryption';
 
 export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;
 export const DEFAULT_COPY_PART_SIZE = 64 * MiB;
+
+const KNOWN_NOT_IMPLEMENTED = 'this server answered NotImplemented to an earlier copy of an encrypted object';
 
 /** Thrown inside the server path to switch to the streamed one. */
 class Fallback extends Error {
@@ -56,13 +57,15 @@ export async function copyWithFallback(
   if (mode === 'streamed') {
     return mustStream(client, source, target, opts, 'requested', 'the caller asked for a streamed copy');
   }
-  const q = quirksOf(client);
+  const profile = client.profile;
+  const q = profile.quirks;
   const threshold = opts.multipartCopyThreshold ?? DEFAULT_MULTIPART_COPY_THRESHOLD;
+  const reKeys = rekeying(source, opts.encryption);
   if (mode === 'auto' && source.sseCustomerKey && q.encryptedCopyNotImplemented) {
     // Known outcome: go straight to the streamed path (no HEAD, no doomed CopyObject). Objects big enough for
-    // UploadPartCopy still get their server-side chance below.
-    const streamed = await streamedCopy(client, source, target, opts, 'known-unsupported',
-      'this server answered NotImplemented to an earlier copy of an encrypted object', threshold);
+    // UploadPartCopy still get their server-side chance below, unless this server also refuses re-keying part copies.
+    const streamed = await streamedCopy(client, source, target, opts, 'known-unsupported', KNOWN_NOT_IMPLEMENTED,
+      reKeys && q.rekeyingPartCopyRejected ? undefined : threshold);
     if (streamed) {
       return streamed;
     }
@@ -71,8 +74,10 @@ export async function copyWithFallback(
   const multipart = src.size > threshold;
   const sourceEncrypted = src.encryption.type !== 'none';
   if (mode === 'auto' && !multipart && sourceEncrypted && q.encryptedCopyNotImplemented) {
-    return mustStream(client, source, target, opts, 'known-unsupported',
-      'this server answered NotImplemented to an earlier copy of an encrypted object', src.etag);
+    return mustStream(client, source, target, opts, 'known-unsupported', KNOWN_NOT_IMPLEMENTED, src.etag);
+  }
+  if (mode === 'auto' && multipart && reKeys && q.rekeyingPartCopyRejected) {
+    return mustStream(client, source, target, opts, 'known-unsupported', 'this server refused an earlier re-keying UploadPartCopy', src.etag);
   }
   let unencryptedTarget = false;
   try {
@@ -94,11 +99,12 @@ export async function copyWithFallback(
       detail = e.detail;
     } else if (isStorageError(e, 'NotImplemented')) {
       if (sourceEncrypted && !multipart) {
-        q.encryptedCopyNotImplemented = true;
+        profile.learn('encryptedCopyNotImplemented', true);
       }
       reason = 'not-implemented';
       detail = errorDetail(e);
-    } else if (isStorageError(e) && e.operation === 'uploadPartCopy' && e.status === 400 && rekeying(source, opts.encryption)) {
+    } else if (isStorageError(e) && e.operation === 'uploadPartCopy' && e.status === 400 && reKeys) {
+      profile.learn('rekeyingPartCopyRejected', true);
       reason = 'part-copy-rejected';
       detail = errorDetail(e);
     } else {

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { StorageClient } from '../client/storageClient';
 import { errorFromException, StorageError, isStorageError } from '../errors';
 import { GetResult, ObjectHead } from '../types';
-import { conflictError, sameEtag } from './conditional';
+import { conflictError, sameEtag } from '../conditions';
 import { withRetry } from '../retry';
 import { linkedController } from './concurrency';
 import { ByteCounter } from './memory';

@@ -6,5 +6,4 @@ export { uploadObject, choosePartSize, MIN_PART_SIZE, MAX_PARTS, DEFAULT_PART_SI
 export { downloadObject, downloadToFile, Download, DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RANGE_SIZE } from './download';
 export { copyWithFallback, DEFAULT_MULTIPART_COPY_THRESHOLD, DEFAULT_COPY_PART_SIZE } from './copyWithFallback';
 export { saveObject, SaveOptions } from './save';
-export { quirksOf, ConnectionQuirks, currentEtag, quoteEtag, unquoteEtag } from './conditional';
 export * from './transferTypes';

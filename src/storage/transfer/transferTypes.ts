@@ -76,7 +76,10 @@ export type FallbackReason =
   | 'encryption-not-applied'
   /** UploadPartCopy was refused while re-keying (RGW decrypts the source with the target key). */
   | 'part-copy-rejected'
-  /** This connection already answered NotImplemented for an encrypted copy; the server-side attempt was skipped. */
+  /**
+   * This connection already answered NotImplemented for an encrypted copy (or refused a re-keying UploadPartCopy);
+   * the server-side attempt was skipped (see the client's profile).
+   */
   | 'known-unsupported'
   /** The caller asked for the streamed path. */
   | 'requested';
@@ -113,7 +116,7 @@ export interface TransferCopyResult {
   fallbackReason?: FallbackReason;
   /** What the server said or did that caused the fallback (codes only, never secrets). */
   fallbackDetail?: string;
-  /** The copy's encryption was checked against the request (response headers or HEAD). */
+  /** The copy's encryption was proven (verifyEncryption: answer or HEAD); every path throws NotEncrypted otherwise. */
   verified: boolean;
 }
 

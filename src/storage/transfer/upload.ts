@@ -6,7 +6,7 @@ import { StorageClient } from '../client/storageClient';
 import { abortedError, isStorageError, StorageError, throwIfAborted } from '../errors';
 import { EncryptionSpec } from '../types';
 import { verifyEncryption } from '../verifyEncryption';
-import { Conditions, conditionalWrite, precheck } from './conditional';
+import { checkConditions, Conditions, ListObjects } from '../conditions';
 import { withRetry } from '../retry';
 import { linkedController, Semaphore } from './concurrency';
 import { ByteCounter } from './memory';
@@ -70,9 +70,8 @@ async function singlePut(client: StorageClient, bucket: string, key: string, rea
     const body = await reader.read(0, size, opts.signal);
     await reader.checkEnd();
     const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
-    const res = await conditionalWrite(client, bucket, key, conditionsOf(opts), 'upload', opts.signal,
-      (c) => client.putObject(bucket, key, body, { ...meta, ...c, signal: opts.signal }));
-    // The client verified the encryption (NotEncrypted otherwise).
+    // The client applies the If-Match policy and verifies the encryption (PreconditionFailed, NotEncrypted otherwise).
+    const res = await client.putObject(bucket, key, body, { ...meta, ...conditionsOf(opts), signal: opts.signal });
     opts.onProgress?.({ operation: 'upload', bytes: size, totalBytes: size, partsDone: 1, partsTotal: 1 });
     return {
       etag: res.etag, encryption: res.encryption, versionId: res.versionId, size, multipart: false, parts: 1,
@@ -102,10 +101,11 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
   const attempts = Math.max(1, opts.maxPartAttempts ?? 4);
   const cond = conditionsOf(opts);
+  const list: ListObjects = (b, o) => client.listObjects(b, o);
   const meta = { encryption: opts.encryption, contentType: opts.contentType, metadata: opts.metadata };
 
   // Fail before sending gigabytes when the condition already does not hold.
-  await precheck(client, bucket, key, cond, 'upload', opts.signal);
+  await checkConditions(list, bucket, key, cond, 'upload', opts.signal);
   const { uploadId } = await client.initiateMultipartUpload(bucket, key, { ...meta, signal: opts.signal });
   const { controller, dispose } = linkedController(opts.signal);
   const signal = controller.signal;
@@ -173,12 +173,16 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
     }
     await reader.checkEnd();
     const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
-    // RGW ignores If-Match / If-None-Match on Complete: check right before it (the server still gets the headers).
-    await precheck(client, bucket, key, cond, 'upload', opts.signal);
-    // The client repeats a Complete whose answer was lost and accepts the repeat's NoSuchUpload only when the
-    // object is provably this upload (see completeMultipartUpload).
-    const done = await conditionalWrite(client, bucket, key, cond, 'upload', opts.signal,
-      (c) => client.completeMultipartUpload(bucket, key, uploadId, parts, { ...c, sseCustomerKey: sseKey(opts.encryption), signal: opts.signal }));
+    if (client.profile.quirks.conditionalCompleteIgnored) {
+      // The server may ignore If-Match / If-None-Match on Complete (RGW does): check right before it (a narrow window,
+      // not atomic, on such servers; the server still gets the headers).
+      await checkConditions(list, bucket, key, cond, 'upload', opts.signal);
+    }
+    // The client applies the If-Match policy, repeats a Complete whose answer was lost and accepts the repeat's
+    // NoSuchUpload only when the object is provably this upload (see completeMultipartUpload).
+    const done = await client.completeMultipartUpload(bucket, key, uploadId, parts, {
+      ...cond, sseCustomerKey: sseKey(opts.encryption), signal: opts.signal,
+    });
     completed = true;
     let { etag, versionId } = done;
     const encryption = await verifyEncryption((b, k, o) => client.headObject(b, k, o), { operation: 'upload', bucket, key },

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
 import { keyFingerprint } from '../../../src/storage';
-import { copyWithFallback, downloadObject, quirksOf, uploadObject } from '../../../src/storage/transfer';
+import { copyWithFallback, downloadObject, uploadObject } from '../../../src/storage/transfer';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 
 describe('transfer: copy with verification and streamed fallback against RGW', { skip: skipReason }, () => {
@@ -62,7 +62,7 @@ describe('transfer: copy with verification and streamed fallback against RGW', {
     const head = await client.headObject(bucket, 'small-b.bin', { sseCustomerKey: keyB });
     assert.equal(head.contentType, 'application/x-test');
     assert.equal(head.metadata.origin, 'copy-test');
-    assert.equal(quirksOf(client).encryptedCopyNotImplemented, true);
+    assert.equal(client.profile.quirks.encryptedCopyNotImplemented, true);
 
     // The connection remembers: the next encrypted copy skips the doomed server-side attempt.
     const again = await copyWithFallback(client, { bucket, key: 'small-a.bin', sseCustomerKey: keyA }, { bucket, key: 'small-b2.bin' }, {
@@ -81,6 +81,14 @@ describe('transfer: copy with verification and streamed fallback against RGW', {
     assert.equal(await readWith('big-b.bin', keyB), sha256(big));
     await assert.rejects(readWith('big-b.bin', keyA), (e) => isStorageError(e, 'KeyWrong'));
     assert.deepEqual(await client.listAllMultipartUploads(bucket), []);
+    assert.equal(client.profile.quirks.rekeyingPartCopyRejected, true);
+
+    // The connection remembers: the next re-keying copy of a big object does not start a doomed multipart copy.
+    const again = await copyWithFallback(client, { bucket, key: 'big-a.bin', sseCustomerKey: keyA }, { bucket, key: 'big-b2.bin' }, {
+      encryption: { type: 'sse-c', key: keyB }, multipartCopyThreshold: 5 * MiB, partSize: 5 * MiB,
+    });
+    assert.equal(again.fallbackReason, 'known-unsupported');
+    assert.equal(await readWith('big-b2.bin', keyB), sha256(big));
   });
 
   it('detects a plain -> SSE-C server-side copy that RGW left unencrypted and redoes it streamed', async () => {

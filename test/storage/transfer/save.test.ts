@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { StorageClient } from '../../../src/storage/client/storageClient';
 import { isStorageError } from '../../../src/storage/errors';
-import { downloadObject, quirksOf, saveObject, uploadObject } from '../../../src/storage/transfer';
+import { downloadObject, saveObject, uploadObject } from '../../../src/storage/transfer';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 
 describe('transfer: conditional save against RGW', { skip: skipReason }, () => {
@@ -50,7 +50,7 @@ describe('transfer: conditional save against RGW', { skip: skipReason }, () => {
       assert.match(opened.etag, /^".*"$/);
       const edit = Buffer.from('my edit, saved');
       const res = await saveObject(fresh, bucket, 'doc.txt', { kind: 'bytes', data: edit }, { expectedEtag: opened.etag, encryption: enc });
-      assert.equal(quirksOf(fresh).ifMatchUnquoted, true);
+      assert.equal(fresh.profile.quirks.ifMatchUnquoted, true);
       assert.equal(await content('doc.txt'), sha256(edit));
       // Second save on the same connection goes straight out unquoted.
       const edit2 = Buffer.from('second edit');
@@ -74,6 +74,21 @@ describe('transfer: conditional save against RGW', { skip: skipReason }, () => {
     const res = await saveObject(client, bucket, 'doc.txt', { kind: 'bytes', data }, { expectedEtag: current.etag, encryption: enc, multipartThreshold: 5 * MiB, partSize: 5 * MiB });
     assert.equal(res.multipart, true);
     assert.equal(await content('doc.txt'), sha256(data));
+  });
+
+  it('RGW ignores If-None-Match: * on CompleteMultipartUpload (why a multipart save checks right before Complete)', async () => {
+    const fresh = makeClient();
+    try {
+      await uploadObject(fresh, bucket, 'complete.txt', { kind: 'bytes', data: Buffer.from('exists') }, { encryption: enc });
+      const { uploadId } = await fresh.initiateMultipartUpload(bucket, 'complete.txt', { encryption: enc });
+      const part = await fresh.uploadPart(bucket, 'complete.txt', uploadId, 1, randomBytes(5 * MiB), { sseCustomerKey: key });
+      // Create-only, yet the object exists: a conforming server answers 412; RGW completes and replaces it.
+      await fresh.completeMultipartUpload(bucket, 'complete.txt', uploadId, [part], { ifNoneMatch: '*', sseCustomerKey: key });
+      assert.equal((await fresh.headObject(bucket, 'complete.txt', { sseCustomerKey: key })).size, 5 * MiB);
+      assert.equal(fresh.profile.quirks.conditionalCompleteIgnored, true);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('create-only saves fail when the object exists and succeed when it does not', async () => {

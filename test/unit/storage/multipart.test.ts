@@ -13,6 +13,16 @@ const PARTS = [{ partNumber: 2, etag: `"${md5hex('two')}"` }, { partNumber: 1, e
 /** What S3 and RGW make of PARTS: MD5 over the binary part MD5s in part order, then `-2`. */
 const EXPECTED = `"${createHash('md5').update(Buffer.concat([Buffer.from(md5hex('one'), 'hex'), Buffer.from(md5hex('two'), 'hex')])).digest('hex')}-2"`;
 const isComplete = (r: Seen): boolean => r.method === 'POST' && r.url.includes('uploadId=');
+/** A store where `k` has `etag` (in listings, where the If-Match policy reads it) and every write is refused with 412. */
+const refusesWrites = (etag: string): Handler => (req, res) => {
+  if (req.method === 'GET') {
+    res.end('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key>'
+      + `<Size>1</Size><ETag>${etag}</ETag><LastModified>2026-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>`);
+    return;
+  }
+  res.statusCode = 412;
+  res.end('<Error><Code>PreconditionFailed</Code></Error>');
+};
 
 /**
  * A store whose first Complete fails (`first`: the answer is lost, or an error status and code) and whose repeat
@@ -60,7 +70,7 @@ void test('completeMultipartUpload: after a lost answer, an object with another 
   });
 });
 
-void test('completeMultipartUpload: conditions are sent as given; a repeat answered 412 after a lost answer is recovered by the ETag', async () => {
+void test('completeMultipartUpload: conditions are sent (If-Match quoted); a repeat answered 412 after a lost answer is recovered by the ETag', async () => {
   await withServer(completeFails('lost', [412, 'PreconditionFailed'], EXPECTED), async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
       const done = await c.completeMultipartUpload('b', 'k', 'U', PARTS, { ifNoneMatch: '*' });
@@ -75,7 +85,8 @@ void test('completeMultipartUpload: conditions are sent as given; a repeat answe
   }, async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
       await assert.rejects(c.completeMultipartUpload('b', 'k', 'U', PARTS, { ifMatch: '"abc"' }), isCode('PreconditionFailed'));
-      assert.equal(seen.length, 1, 'a first-attempt 412 is a real conflict: no repeat, no HEAD');
+      assert.equal(seen.filter(isComplete).length, 1, 'a first-attempt 412 is a conflict: no repeat of the Complete');
+      assert.equal(seen.filter((s) => s.method === 'HEAD').length, 0, 'and no HEAD');
       assert.equal(seen[0].headers['if-match'], '"abc"');
     });
   });
@@ -184,16 +195,24 @@ void test('uploadPartCopy / copyObject: a 200 without an ETag is ServerError (re
   });
 });
 
-void test('putObject exactConditions: a quoted If-Match refused with 412 is not tried again unquoted', async () => {
-  await withServer((_req, res) => {
-    res.statusCode = 412;
-    res.end('<Error><Code>PreconditionFailed</Code></Error>');
-  }, async (endpoint, seen) => {
+void test('If-Match policy: a 412 for an object that has another ETag is a conflict naming both, never tried again unquoted', async () => {
+  await withServer(refusesWrites('"e2"'), async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      await assert.rejects(c.putObject('b', 'k', Buffer.from('x'), { ifMatch: '"e1"', exactConditions: true }), isCode('PreconditionFailed'));
-      assert.deepEqual(seen.map((s) => s.headers['if-match']), ['"e1"']);
-      await assert.rejects(c.putObject('b', 'k', Buffer.from('x'), { ifMatch: '"e1"' }), isCode('PreconditionFailed'));
-      assert.deepEqual(seen.map((s) => s.headers['if-match']), ['"e1"', '"e1"', 'e1']);
+      await assert.rejects(c.putObject('b', 'k', Buffer.from('x'), { ifMatch: 'e1' }),
+        (e: unknown) => isCode('PreconditionFailed')(e) && /expected ETag "e1", now "e2"/.test((e as Error).message));
+      assert.deepEqual(seen.map((s) => `${s.method} ${s.headers['if-match'] ?? '-'}`), ['PUT "e1"', 'GET -'], 'sent quoted (RFC 7232), then only looked');
+      assert.equal(c.profile.quirks.ifMatchUnquoted, false);
+    });
+  });
+});
+
+void test('a conditional Complete answered 412 teaches the profile that this server enforces conditions on Complete', async () => {
+  await withServer(refusesWrites('"other"'), async (endpoint, seen) => {
+    await withClient(endpoint, {}, async (c) => {
+      assert.equal(c.profile.quirks.conditionalCompleteIgnored, true, 'assumed until shown otherwise');
+      await assert.rejects(c.completeMultipartUpload('b', 'k', 'U', PARTS, { ifNoneMatch: '*' }), (e: unknown) => isCode('PreconditionFailed')(e) && /already exists/.test((e as Error).message));
+      assert.equal(c.profile.quirks.conditionalCompleteIgnored, false);
+      assert.equal(seen.filter(isComplete).length, 1);
     });
   });
 });

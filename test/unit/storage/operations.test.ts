@@ -2,13 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withClient, withServer } from './helpers';
-import { clearDialectCache } from '../../../src/storage/client/detectDialect';
 import { StorageError } from '../../../src/storage/errors';
 
 const KEY = new Uint8Array(32).fill(1);
 
 void test('auto dialect: `x-obs-api: 3.0` on an unsigned HEAD /?apiversion switches to OBS signing, v1 listing and x-obs headers', async () => {
-  clearDialectCache();
   await withServer((req, res) => {
     if (req.method === 'HEAD') {
       res.setHeader('x-obs-api', '3.0');
@@ -27,21 +25,26 @@ void test('auto dialect: `x-obs-api: 3.0` on an unsigned HEAD /?apiversion switc
       assert.ok(seen[1].headers.date, 'OBS requests carry their signing date in Date');
     });
   });
-  clearDialectCache();
 });
 
-void test('auto dialect: no x-obs-api means S3 (SigV4), and the probe runs once', async () => {
-  clearDialectCache();
+void test('auto dialect: no x-obs-api means S3 (SigV4); the probe runs once per client and is kept in its profile, not per endpoint', async () => {
   await withServer((_req, res) => res.end('<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>'), async (endpoint, seen) => {
+    const probes = (): number => seen.filter((s) => s.url.includes('apiversion')).length;
     await withClient(endpoint, { dialect: 'auto' }, async (c) => {
-      await c.listBuckets();
+      assert.equal(c.profile.dialectSettled, false);
+      await Promise.all([c.listBuckets(), c.listBuckets()]);
       await c.listBuckets();
       assert.equal(c.dialect, 's3');
-      assert.equal(seen.filter((s) => s.url.includes('apiversion')).length, 1);
+      assert.equal(c.profile.dialectSettled, true);
+      assert.equal(probes(), 1);
       assert.match(String(seen[1].headers.authorization), /^AWS4-HMAC-SHA256/);
     });
+    // Another connection to the same endpoint learns for itself: nothing is cached process-wide.
+    await withClient(endpoint, { dialect: 'auto' }, async (c) => {
+      await c.listBuckets();
+      assert.equal(probes(), 2);
+    });
   });
-  clearDialectCache();
 });
 
 void test('appendObject: RGW style PUT ?append&position on S3, OBS style POST on OBS; encryption on the first append only, SSE-C every time', async () => {

@@ -185,17 +185,25 @@ void test('an aborted signal rejects with Aborted', async () => {
   });
 });
 
-void test('If-Match: a quoted ETag refused with 412 is retried once unquoted (RGW compares unquoted)', async () => {
+void test('If-Match: a quoted ETag refused with 412 while the object has exactly that ETag is sent again bare, and the profile keeps the form (RGW compares unquoted)', async () => {
   await withServer((req, res) => {
+    if (req.method === 'GET') {
+      res.end('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><ETag>"abc"</ETag>'
+        + '<LastModified>2026-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>');
+      return;
+    }
     res.statusCode = req.headers['if-match'] === 'abc' ? 200 : 412;
     res.end(res.statusCode === 412 ? xmlError('PreconditionFailed') : '');
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
       await client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"abc"' });
-      assert.deepEqual(seen.map((s) => s.headers['if-match']), ['"abc"', 'abc']);
+      assert.deepEqual(seen.map((s) => `${s.method} ${s.headers['if-match'] ?? '-'}`), ['PUT "abc"', 'GET -', 'PUT abc']);
+      assert.equal(client.profile.quirks.ifMatchUnquoted, true);
+      // Learned: the next conditional write goes out bare at once, and a real conflict names both ETags.
       await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"zzz"' }),
-        (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed');
+        (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed' && /now "abc"/.test(e.message));
+      assert.deepEqual(seen.slice(3).map((s) => `${s.method} ${s.headers['if-match'] ?? '-'}`), ['PUT zzz', 'GET -']);
     } finally {
       await client.dispose();
     }

@@ -75,3 +75,40 @@ describe('upload: CompleteMultipartUpload answer lost', () => {
     });
   });
 });
+
+describe('upload: conditions on Complete', () => {
+  const data = randomBytes(10 * MiB);
+  const opts = { multipartThreshold: 5 * MiB, partSize: 5 * MiB, ifNoneMatch: '*' as const };
+
+  /** A store where `k` does not exist yet and every multipart step succeeds. */
+  const store: Handler = (req, res) => {
+    if (req.method === 'POST' && req.url.endsWith('?uploads')) {
+      res.end('<InitiateMultipartUploadResult><UploadId>U1</UploadId></InitiateMultipartUploadResult>');
+    } else if (req.method === 'PUT') {
+      res.setHeader('etag', `"${md5(req.body).toString('hex')}"`);
+      res.end();
+    } else if (req.method === 'POST') {
+      res.end('<CompleteMultipartUploadResult><ETag>"done-2"</ETag></CompleteMultipartUploadResult>');
+    } else {
+      res.end('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>');
+    }
+  };
+  const listings = (seen: Array<{ method: string }>): number => seen.filter((s) => s.method === 'GET').length;
+
+  it('checks the object right before Complete only while the server may ignore conditions there (the profile says)', async () => {
+    await withServer(store, async (endpoint, seen) => {
+      const c = new StorageClient({ endpoint, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
+      try {
+        await uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts);
+        assert.equal(listings(seen), 2, 'before the upload and right before Complete');
+        const complete = seen.find((s) => s.method === 'POST' && s.url.includes('uploadId='));
+        assert.equal((complete as { headers: Record<string, unknown> }).headers['if-none-match'], '*', 'the server still gets the condition');
+        c.profile.learn('conditionalCompleteIgnored', false);
+        await uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts);
+        assert.equal(listings(seen), 3, 'only before the upload: the server enforces the condition on Complete');
+      } finally {
+        await c.dispose();
+      }
+    });
+  });
+});

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { keyFingerprint } from '../../../src/storage/digest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
 import { encryptionMatches, verifyEncryption } from '../../../src/storage/verifyEncryption';
-import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/transfer/conditional';
+import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/conditions';
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
 import { Semaphore } from '../../../src/storage/transfer/concurrency';
