@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { addConnectionCommand } from './commands/addConnection';
 import { generateKeyCommand } from './commands/generateKey';
 import { importKeyCommand } from './commands/importKey';
+import { exportKeyCommand, listKeysCommand, removeKeyCommand, renameKeyCommand } from './commands/keys';
+import { addRuleCommand, removeRuleCommand } from './commands/rules';
+import { whichKeyCommand } from './commands/whichKey';
 import { removeConnectionCommand } from './commands/removeConnection';
 import { registerCommand } from './commands/runner';
 import { loadMoreCommand, refreshCommand } from './commands/view';
@@ -19,6 +22,7 @@ import { Log } from './vscode/log';
 import { BucketTreeProvider } from './vscode/tree/provider';
 import type { TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
+import { WhichKey } from './vscode/whichKey';
 
 /**
  * What the integration tests see, returned only in ExtensionMode.Test: views and counts, never key bytes,
@@ -40,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const connections = new ConnectionManager(context.secrets, keyRing, log);
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
+  const whichKey = new WhichKey(connections, keyRing);
   const tree = new BucketTreeProvider(connections);
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
 
@@ -50,6 +55,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   };
   context.subscriptions.push(
     log,
+    keyRing,
+    whichKey,
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, jobs.reports),
     connections,
     fileSystem,
@@ -60,6 +67,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(removeConnectionCommand(connections), log),
     registerCommand(importKeyCommand(keyRing), log),
     registerCommand(generateKeyCommand(keyRing), log),
+    registerCommand(listKeysCommand(keyRing), log),
+    registerCommand(renameKeyCommand(keyRing), log),
+    registerCommand(removeKeyCommand(keyRing), log),
+    registerCommand(exportKeyCommand(keyRing), log),
+    registerCommand(whichKeyCommand(whichKey), log),
+    registerCommand(addRuleCommand(connections, keyRing), log),
+    registerCommand(removeRuleCommand(), log),
     registerCommand(refreshCommand(tree), log),
     registerCommand(loadMoreCommand(tree), log),
     registerCommand(copyCommand(jobs), log),

@@ -137,13 +137,13 @@ function nodeLocation(n: TreeNode): ObjectLocation | undefined {
 }
 
 /** The tree passes (clicked node, selected nodes); the explorer passes (uri, uris). */
-function selection(invocation: unknown[]): ObjectLocation[] {
+export function selection(invocation: unknown[]): ObjectLocation[] {
   const [first, all] = invocation;
   const many = Array.isArray(all) && all.length > 0 ? all : first !== undefined ? [first] : [];
   return many.map((x) => (x instanceof vscode.Uri ? toLocation(x, 'source') : nodeLocation(x as TreeNode))).filter((l): l is ObjectLocation => l !== undefined);
 }
 
-async function askLocation(prompt: string, value: string): Promise<ObjectLocation | undefined> {
+export async function askLocation(prompt: string, value: string): Promise<ObjectLocation | undefined> {
   const text = await vscode.window.showInputBox({
     prompt, value, ignoreFocusOut: true,
     validateInput: (v) => {
@@ -158,7 +158,7 @@ async function askLocation(prompt: string, value: string): Promise<ObjectLocatio
   return text ? toLocation(text, 'location') : undefined;
 }
 
-async function askEncryption(ring: KeyRing, allowKeep: boolean): Promise<EncryptionArg | undefined> {
+export async function askEncryption(ring: KeyRing, allowKeep: boolean): Promise<EncryptionArg | undefined> {
   type Pick = vscode.QuickPickItem & { arg?: EncryptionArg; kms?: boolean };
   const keys = await ring.list();
   const items: Pick[] = [

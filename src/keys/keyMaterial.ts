@@ -32,6 +32,16 @@ export function parseKey(input: string | Uint8Array): Uint8Array {
     if (input.length === SSE_C_KEY_BYTES) {
       return new Uint8Array(input);
     }
+    // A text editor on Windows may start the file with a byte order mark.
+    const bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
+    if (bom) {
+      return parseKey(input.subarray(3));
+    }
+    if (!isText(input)) {
+      throw new KeyFormatError(
+        `The file holds ${input.length} bytes that are not base64 or hex text; a raw key file must hold exactly ${SSE_C_KEY_BYTES} bytes.`,
+      );
+    }
     return parseKey(Buffer.from(input).toString('utf8'));
   }
   const text = input.replace(/\s+/g, '');
@@ -63,6 +73,11 @@ export function parseKey(input: string | Uint8Array): Uint8Array {
   throw new KeyFormatError(
     'The key is neither base64 nor hex. Paste a 32-byte key as base64 (44 characters) or hex (64 digits).',
   );
+}
+
+/** Printable ASCII and whitespace only: what a key written as base64 or hex looks like in a file. */
+function isText(bytes: Uint8Array): boolean {
+  return bytes.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
 }
 
 export function keyToBase64(key: Uint8Array): string {

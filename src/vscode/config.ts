@@ -1,7 +1,7 @@
 // Non-secret settings: connections and encryption rules (application scope: they decide where keys are sent).
 import * as vscode from 'vscode';
 import type { DefaultEncryption } from '../keys/access';
-import { readRules, type EncryptionRule, type ParsedRule } from '../keys/rules';
+import { keyUsers, readRules, type EncryptionRule, type ParsedRule } from '../keys/rules';
 import type { Addressing, DialectSetting } from '../storage';
 
 export interface ConnectionSettings {
@@ -75,4 +75,10 @@ export function onEncryptionRulesChanged(listener: () => void): vscode.Disposabl
       listener();
     }
   });
+}
+
+/** Who uses an SSE-C key for new objects: rule ids and `connection:<id>` for connection defaults. */
+export function usersOfKey(fingerprint: string): string[] {
+  const defaults = readConnections().map((c) => ({ connection: c.id, encryption: defaultEncryptionOf(c) }));
+  return keyUsers(fingerprint, readEncryptionRules().rules, defaults);
 }

@@ -25,6 +25,20 @@ describe('parseKey', () => {
     assert.deepEqual(Buffer.from(parseKey(new Uint8Array(raw))), raw);
   });
 
+  it('accepts a key file holding base64 or hex text (trailing newline, CRLF, byte order mark)', () => {
+    for (const text of [`${raw.toString('base64')}\n`, `${raw.toString('hex').toUpperCase()}\r\n`, raw.toString('base64').replace(/=+$/, '')]) {
+      assert.deepEqual(Buffer.from(parseKey(Buffer.from(text))), raw);
+    }
+    assert.deepEqual(Buffer.from(parseKey(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(raw.toString('base64'))]))), raw);
+  });
+
+  it('refuses a raw key file of 16 or 33 bytes and says how many bytes it holds', () => {
+    for (const n of [16, 33]) {
+      const bytes = Buffer.concat([Buffer.from([0xff]), randomBytes(n - 1)]); // certainly not text
+      assert.throws(() => parseKey(bytes), (e: Error) => e instanceof KeyFormatError && e.message.includes(`${n} bytes`) && /exactly 32 bytes/.test(e.message));
+    }
+  });
+
   it('refuses a 16-byte key and says how many bytes it found', () => {
     assert.throws(() => parseKey(randomBytes(16).toString('base64')), (e: Error) => e instanceof KeyFormatError && /16 bytes/.test(e.message) && /32/.test(e.message));
     assert.throws(() => parseKey(randomBytes(16).toString('hex')), /16 bytes/);

@@ -1,0 +1,260 @@
+// Issue 10, keys and rules, through the command contract in the real extension host against the real RGW, with
+// awscli as the witness: every key input form, the key ring's commands, encryption rules for new objects, and the
+// answer to "which key opens this object?".
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+import { after, before, suite, test } from '../harness';
+import { aws, awsOk, newKey, rgw, scratchFile, scratchPath, uniqueBucket } from '../support/rgw';
+
+const EXT_ID = 'encrypted-buckets.encrypted-buckets';
+const CONN = 'keys';
+const md5b64 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
+
+type KeyFile = { raw: Buffer; file: string; base64: string };
+type Head = { ServerSideEncryption?: string; SSEKMSKeyId?: string; SSECustomerKeyMD5?: string };
+type Listed = { fingerprint: string; label: string; createdAt: string; usedBy: string[] };
+
+suite('keys and rules', () => {
+  let api: ExtensionApi;
+  const bucket = uniqueBucket('keys');
+  const A = newKey(); // rule bucket/a/
+  const B = newKey(); // rule bucket/a/b/
+  const D = newKey(); // a second connection's default
+  const sseC = (k: KeyFile) => ['--sse-customer-algorithm', 'AES256', '--sse-customer-key', `fileb://${k.file}`];
+  const run = <T>(id: string, arg?: object) => Promise.resolve(vscode.commands.executeCommand<T>(id, arg));
+  const head = async (key: string, k?: KeyFile): Promise<Head> =>
+    JSON.parse(await awsOk(['s3api', 'head-object', '--bucket', bucket, '--key', key, ...(k ? sseC(k) : [])])) as Head;
+  const obsUri = (key: string) => vscode.Uri.from({ scheme: 'obs', authority: CONN, path: `/${bucket}/${key}` });
+  const stored = new Set<string>();
+  const importKey = async (label: string, k: KeyFile): Promise<string> => {
+    const r = await run<{ fingerprint: string }>('obs.importKey', { label, key: k.base64 });
+    stored.add(r.fingerprint);
+    return r.fingerprint;
+  };
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
+    assert.ok(ext);
+    const exported = await ext.activate();
+    assert.ok(exported);
+    api = exported;
+    await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
+    await run('obs.addConnection', {
+      id: CONN, endpoint: rgw.http, region: rgw.region, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey,
+      allowInsecureSse: true, defaultEncryption: { type: 'kms', kmsKeyId: rgw.kms1 },
+    });
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('obs').update('encryptionRules', undefined, vscode.ConfigurationTarget.Global);
+    await run('obs.removeConnection', { id: CONN });
+    for (const fp of [...stored, ...[A, B, D].map((k) => md5b64(k.raw))]) {
+      await api.keys.remove(fp); // later suites start from an empty key ring
+    }
+  });
+
+  test('obs.importKey: base64 padded, unpadded, with a newline, hex upper and lower, a raw 32-byte file and key files as text all give awscli\'s SSECustomerKeyMD5', async () => {
+    const k = newKey();
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'forms/witness.txt', '--body', scratchFile('witness'), ...sseC(k)]);
+    const witness = (await head('forms/witness.txt', k)).SSECustomerKeyMD5;
+    assert.ok(witness, 'awscli reports the key MD5');
+    const hex = k.raw.toString('hex');
+    const forms: Array<[string, Record<string, string>]> = [
+      ['base64 padded', { key: k.base64 }],
+      ['base64 unpadded', { key: k.base64.replace(/=+$/, '') }],
+      ['base64 with a trailing newline', { key: `${k.base64}\n` }],
+      ['hex upper case', { key: hex.toUpperCase() }],
+      ['hex lower case', { key: hex }],
+      ['raw 32-byte file', { file: k.file }],
+      ['file with base64 and a newline', { file: scratchFile(`${k.base64}\n`) }],
+      ['file with hex, CRLF', { file: scratchFile(`${hex}\r\n`) }],
+    ];
+    for (const [form, arg] of forms) {
+      const r = await run<{ fingerprint: string; label: string }>('obs.importKey', { label: `form ${form}`, ...arg });
+      assert.equal(r.fingerprint, witness, form);
+      assert.equal(r.label, `form ${form}`);
+      assert.ok((await api.keys.list()).some((e) => e.fingerprint === witness), `${form}: stored`);
+      assert.equal(await api.keys.remove(r.fingerprint), true);
+    }
+  });
+
+  test('obs.importKey refuses 16- and 33-byte keys, non-key text and files, each with the reason, and stores nothing', async () => {
+    const before = (await api.keys.list()).length;
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ key: randomBytes(16).toString('base64') }, /decodes to 16 bytes; .*exactly 32 bytes/],
+      [{ key: randomBytes(33).toString('base64') }, /decodes to 33 bytes/],
+      [{ key: randomBytes(33).toString('hex') }, /33 bytes as hex/],
+      [{ key: 'not a key: {x}' }, /neither base64 nor hex/],
+      [{ file: scratchFile(Buffer.concat([Buffer.from([0xff]), randomBytes(15)])) }, /holds 16 bytes.*exactly 32 bytes/],
+      [{ file: scratchFile(Buffer.concat([Buffer.from([0xff]), randomBytes(32)])) }, /holds 33 bytes.*exactly 32 bytes/],
+      [{ file: scratchFile('hello, this is a text file\n') }, /neither base64 nor hex/],
+      [{ file: scratchPath('no-such-key-file') }, /cannot be read \(ENOENT\)/],
+      [{ key: randomBytes(32).toString('base64'), file: A.file }, /not both/],
+    ];
+    for (const [arg, reason] of cases) {
+      await assert.rejects(run('obs.importKey', { label: 'refused', ...arg }), (err: Error) => {
+        assert.match(err.message, reason);
+        return true;
+      });
+    }
+    assert.equal((await api.keys.list()).length, before, 'a refused key is never stored');
+  });
+
+  test('obs.listKeys gives fingerprint, label, createdAt and usedBy (no key bytes); obs.renameKey relabels', async () => {
+    const fp = await importKey('key A', A);
+    const listed = await run<Listed[]>('obs.listKeys', {});
+    const entry = listed.find((e) => e.fingerprint === fp);
+    assert.ok(entry);
+    assert.deepEqual(Object.keys(entry).sort(), ['createdAt', 'fingerprint', 'label', 'usedBy']);
+    assert.equal(entry.label, 'key A');
+    assert.ok(!Number.isNaN(Date.parse(entry.createdAt)));
+    assert.deepEqual(entry.usedBy, []);
+    const text = JSON.stringify(listed);
+    assert.ok(!text.includes(A.base64) && !text.includes(A.raw.toString('hex')), 'no key bytes');
+    assert.deepEqual(await run('obs.renameKey', { fingerprint: fp, label: 'rule key A' }), { fingerprint: fp, label: 'rule key A' });
+    assert.equal((await run<Listed[]>('obs.listKeys', {})).find((e) => e.fingerprint === fp)?.label, 'rule key A');
+    await assert.rejects(run('obs.renameKey', { fingerprint: md5b64(randomBytes(32)), label: 'x' }), /No stored key has the fingerprint/);
+    await assert.rejects(run('obs.renameKey', { fingerprint: fp }), /new label is missing/);
+  });
+
+  test('obs.exportKey copies the key as base64 to the clipboard only after the modal warning says yes', async () => {
+    const fp = await importKey('key A', A);
+    const asked: Array<{ message: string; modal?: boolean }> = [];
+    const original = vscode.window.showWarningMessage;
+    let answer: string | undefined = undefined;
+    // The modal is the extension's own; the test answers it as a person would.
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async (message: string, options: { modal?: boolean }) => {
+      asked.push({ message, modal: options?.modal });
+      return answer;
+    };
+    try {
+      await vscode.env.clipboard.writeText('before');
+      assert.deepEqual(await run('obs.exportKey', { fingerprint: fp }), { copied: false });
+      assert.equal(await vscode.env.clipboard.readText(), 'before', 'declined: the clipboard is untouched');
+      answer = 'Copy to Clipboard';
+      assert.deepEqual(await run('obs.exportKey', { fingerprint: fp }), { copied: true });
+      assert.equal(await vscode.env.clipboard.readText(), A.base64);
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = original;
+      await vscode.env.clipboard.writeText('');
+    }
+    assert.equal(asked.length, 2);
+    assert.ok(asked.every((a) => a.modal === true && a.message.includes(fp.slice(0, 8))), JSON.stringify(asked));
+  });
+
+  test('obs.addRule and obs.removeRule edit obs.encryptionRules (application scope, restricted in untrusted workspaces); refusals give the reason', async () => {
+    const fpA = await importKey('rule key A', A);
+    const fpB = await importKey('rule key B', B);
+    assert.deepEqual(await run('obs.addRule', { connection: CONN, bucket, prefix: 'a/', encryption: { type: 'sse-c', keyFingerprint: fpA } }), { id: `${CONN}/${bucket}/a/`, replaced: false });
+    assert.deepEqual(await run('obs.addRule', { connection: CONN, bucket, prefix: 'a/b/', encryption: { type: 'sse-c', keyFingerprint: fpB } }), { id: `${CONN}/${bucket}/a/b/`, replaced: false });
+    assert.deepEqual(await run('obs.addRule', { connection: CONN, bucket, prefix: 'k/', encryption: { type: 'kms', kmsKeyId: rgw.kms1 } }), { id: `${CONN}/${bucket}/k/`, replaced: false });
+    assert.deepEqual(await run('obs.addRule', { connection: CONN, bucket, prefix: 'k/', encryption: { type: 'kms', kmsKeyId: rgw.kms2 } }), { id: `${CONN}/${bucket}/k/`, replaced: true });
+    assert.deepEqual(await run('obs.addRule', { connection: CONN, bucket, prefix: 'gone/', encryption: { type: 'none' } }), { id: `${CONN}/${bucket}/gone/`, replaced: false });
+    assert.deepEqual(await run('obs.removeRule', { connection: CONN, bucket, prefix: 'gone/' }), { removed: true });
+    assert.deepEqual(await run('obs.removeRule', { connection: CONN, bucket, prefix: 'gone/' }), { removed: false });
+    const rules = vscode.workspace.getConfiguration('obs').get<unknown[]>('encryptionRules');
+    assert.deepEqual(rules, [
+      { connection: CONN, bucket, prefix: 'a/', encryption: { type: 'sse-c', keyFingerprint: fpA } },
+      { connection: CONN, bucket, prefix: 'a/b/', encryption: { type: 'sse-c', keyFingerprint: fpB } },
+      { connection: CONN, bucket, prefix: 'k/', encryption: { type: 'kms', kmsKeyId: rgw.kms2 } },
+    ]);
+    const inspected = vscode.workspace.getConfiguration('obs').inspect('encryptionRules');
+    assert.ok(inspected?.globalValue, 'written to user settings');
+    const manifest = vscode.extensions.getExtension(EXT_ID)?.packageJSON as {
+      capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+      contributes: { configuration: Array<{ properties: Record<string, { scope?: string }> }> };
+    };
+    assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('obs.encryptionRules'));
+    const declared = manifest.contributes.configuration.map((n) => n.properties['obs.encryptionRules']).find((p) => p);
+    assert.equal(declared?.scope, 'application');
+
+    const refusals: Array<[object, RegExp]> = [
+      [{ connection: CONN, bucket, prefix: 'x/', encryption: { type: 'sse-c', keyFingerprint: md5b64(randomBytes(32)) } }, /No stored key has the fingerprint/],
+      [{ connection: 'no-such-connection', bucket, encryption: { type: 'none' } }, /no connection "no-such-connection"/],
+      [{ connection: CONN, bucket, encryption: { type: 'keep' } }, /nothing to keep/],
+      [{ connection: CONN, prefix: 'x/', encryption: { type: 'none' } }, /bucket/],
+    ];
+    for (const [arg, reason] of refusals) {
+      await assert.rejects(run('obs.addRule', arg), reason);
+    }
+  });
+
+  test('new files through workspace.fs get the governing rule\'s encryption (longest prefix), others the connection default', async () => {
+    const cases: Array<[string, (h: Head) => boolean, KeyFile | undefined]> = [
+      ['a/new.txt', (h) => h.SSECustomerKeyMD5 === md5b64(A.raw), A],
+      ['a/b/new.txt', (h) => h.SSECustomerKeyMD5 === md5b64(B.raw), B],
+      ['a/b/c/deeper.txt', (h) => h.SSECustomerKeyMD5 === md5b64(B.raw), B],
+      ['a/bc.txt', (h) => h.SSECustomerKeyMD5 === md5b64(A.raw), A],
+      ['k/new.txt', (h) => h.ServerSideEncryption === 'aws:kms' && (h.SSEKMSKeyId ?? '').endsWith(rgw.kms2), undefined],
+      ['elsewhere/new.txt', (h) => h.ServerSideEncryption === 'aws:kms' && (h.SSEKMSKeyId ?? '').endsWith(rgw.kms1), undefined],
+      ['a.txt', (h) => h.ServerSideEncryption === 'aws:kms' && (h.SSEKMSKeyId ?? '').endsWith(rgw.kms1), undefined],
+    ];
+    for (const [key, check, k] of cases) {
+      await vscode.workspace.fs.writeFile(obsUri(key), Buffer.from(`new ${key}\n`));
+      const h = await head(key, k);
+      assert.ok(check(h), `${key}: ${JSON.stringify(h)}`);
+      if (k) {
+        assert.notEqual((await aws(['s3api', 'head-object', '--bucket', bucket, '--key', key])).code, 0, `${key} needs its key`);
+      }
+    }
+    // An existing object keeps its encryption on save, whatever the rule says.
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'a/plain-before.txt', '--body', scratchFile('plain\n')]);
+    await vscode.workspace.fs.readFile(obsUri('a/plain-before.txt'));
+    await vscode.workspace.fs.writeFile(obsUri('a/plain-before.txt'), Buffer.from('still plain\n'));
+    const h = await head('a/plain-before.txt');
+    assert.ok(!h.ServerSideEncryption && !h.SSECustomerKeyMD5, JSON.stringify(h));
+  });
+
+  test('a copy with keep into a rule\'s prefix gets the rule\'s encryption; outside any rule keep keeps', async () => {
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'src/plain.txt', '--body', scratchFile('copy me\n')]);
+    const loc = (key: string) => ({ connection: CONN, bucket, key });
+    const into = await run<{ done: number; items: Array<{ to: string }> }>('obs.copy', { source: loc('src/plain.txt'), target: loc('a/b/copied.txt') });
+    assert.equal(into.done, 1, JSON.stringify(into));
+    assert.equal((await head('a/b/copied.txt', B)).SSECustomerKeyMD5, md5b64(B.raw));
+    const out = scratchPath('copied.txt');
+    await awsOk(['s3api', 'get-object', '--bucket', bucket, '--key', 'a/b/copied.txt', ...sseC(B), out]);
+    assert.equal(readFileSync(out, 'utf8'), 'copy me\n');
+    const kept = await run<{ done: number }>('obs.copy', { source: loc('src/plain.txt'), target: loc('elsewhere/copied.txt') });
+    assert.equal(kept.done, 1);
+    const h = await head('elsewhere/copied.txt');
+    assert.ok(!h.ServerSideEncryption && !h.SSECustomerKeyMD5, `keep outside a rule stays plain: ${JSON.stringify(h)}`);
+  });
+
+  test('obs.removeKey refuses a key a rule or a connection default uses, with the reason; force and unused keys are removed; objects untouched', async () => {
+    const fpA = md5b64(A.raw);
+    await assert.rejects(run('obs.removeKey', { fingerprint: fpA }), new RegExp(`used by rule ${CONN}/${bucket}/a/.*force: true`));
+    const fpD = await importKey('default key D', D);
+    await run('obs.addConnection', {
+      id: `${CONN}-d`, endpoint: rgw.http, region: rgw.region, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey,
+      allowInsecureSse: true, defaultEncryption: { type: 'sse-c', keyFingerprint: fpD },
+    });
+    try {
+      const listed = await run<Listed[]>('obs.listKeys', {});
+      assert.deepEqual(listed.find((e) => e.fingerprint === fpD)?.usedBy, [`connection:${CONN}-d`]);
+      assert.deepEqual(listed.find((e) => e.fingerprint === fpA)?.usedBy, [`${CONN}/${bucket}/a/`]);
+      await assert.rejects(run('obs.removeKey', { fingerprint: fpD }), new RegExp(`the default of connection ${CONN}-d`));
+      assert.ok((await api.keys.list()).some((e) => e.fingerprint === fpD), 'a refused removal removes nothing');
+      assert.deepEqual(await run('obs.removeKey', { fingerprint: fpD, force: true }), { removed: true });
+    } finally {
+      await run('obs.removeConnection', { id: `${CONN}-d` });
+    }
+    assert.deepEqual(await run('obs.removeKey', { fingerprint: fpD }), { removed: false });
+    // The object written under the rule's key A is still there and still opens with A (awscli).
+    assert.equal((await head('a/new.txt', A)).SSECustomerKeyMD5, fpA);
+  });
+
+  test('after an unused key is removed its objects no longer open here, and awscli still reads them with that key', async () => {
+    const k = newKey();
+    const fp = await importKey('short-lived', k);
+    await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'removed/obj.txt', '--body', scratchFile('kept\n'), ...sseC(k)]);
+    assert.equal((await vscode.workspace.fs.readFile(obsUri('removed/obj.txt'))).byteLength, 5);
+    assert.deepEqual(await run('obs.removeKey', { fingerprint: fp }), { removed: true });
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(obsUri('removed/obj.txt'))), /no stored key opens it|no SSE-C key is stored/);
+    const out = scratchPath('removed.txt');
+    await awsOk(['s3api', 'get-object', '--bucket', bucket, '--key', 'removed/obj.txt', ...sseC(k), out]);
+    assert.equal(readFileSync(out, 'utf8'), 'kept\n');
+  });
+});
