@@ -1,8 +1,7 @@
 // Shared by the benchmark orchestrator and the measured child processes.
 
 import { readFileSync } from 'node:fs';
-import { StorageClient } from '../src/storage/client/storageClient';
-import type { ConnectionConfig } from '../src/storage/types';
+import { type ConnectionConfig, StorageClient } from '../src/storage';
 
 export const MiB = 1024 * 1024;
 

@@ -5,8 +5,7 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { StorageClient } from '../src/storage/client/storageClient';
-import { uploadObject } from '../src/storage/transfer';
+import { StorageClient, uploadObject } from '../src/storage';
 import { keyFingerprint } from '../src/storage';
 import { benchClient, env, MiB, OpResult } from './common';
 

@@ -3,8 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { StorageClient } from '../src/storage/client/storageClient';
-import { copyWithFallback, downloadToFile, uploadObject } from '../src/storage/transfer';
+import { copyWithFallback, downloadToFile, StorageClient, uploadObject } from '../src/storage';
 import { newJob, openObjects, runJob, type JobRecord } from '../src/objects';
 import { keyFingerprint } from '../src/storage';
 import { benchClient, benchConfig, env, MiB, OpResult, rss } from './common';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { StorageClient } from '../../src/storage/client/storageClient';
+import { StorageClient } from '../../src/storage';
 import { Gateway, startGateway } from '../obs-gateway/gateway';
 import { RGW_SKIP, rgw, RgwEnv, uniqueBucket } from './support/env';
 import { createBucket, destroyBucket } from './support/rgwAdmin';

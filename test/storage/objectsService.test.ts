@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFingerprint } from '../../src/storage';
 import { openObjects, type ObjectsSession } from '../../src/objects';
-import { StorageClient } from '../../src/storage/client/storageClient';
+import { StorageClient } from '../../src/storage';
 import { config, createBucket, removeBucket, skipReason } from './transfer/rgw';
 import { rgw } from './support/env';
 import { sameEverywhere } from '../../src/keys/rules';

@@ -4,8 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../src/storage/client/storageClient';
-import { StorageError } from '../../src/storage/errors';
+import { StorageClient, StorageError } from '../../src/storage';
 import { Gateway, startGateway } from '../obs-gateway/gateway';
 import { collect, RGW_SKIP, rgw, RgwEnv, uniqueBucket } from './support/env';
 import { createBucket, destroyBucket } from './support/rgwAdmin';

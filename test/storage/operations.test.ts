@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../src/storage/client/storageClient';
+import { StorageClient } from '../../src/storage';
 import { RGW_SKIP, rgw, RgwEnv, uniqueBucket } from './support/env';
 import { aws, createBucket, destroyBucket, tempFile } from './support/rgwAdmin';
 import { CaseContext, operationCases, readAll } from './support/operationCases';

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StorageClient } from '../../src/storage/client/storageClient';
+import { StorageClient } from '../../src/storage';
 import {
   ArrivedRequest, canonicalHeaderLines, canonicalResource, parseAuthorization, resourceParts, signString, stringToSign,
 } from '../obs-gateway/obsAuth';

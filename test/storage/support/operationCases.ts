@@ -3,8 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageClient, StorageError } from '../../../src/storage';
 import { collect, RgwEnv } from './env';
 
 export interface CaseContext {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex, signV4 } from '../../../src/storage/signing/sigv4';
-import { StorageClient } from '../../../src/storage/client/storageClient';
+import { StorageClient } from '../../../src/storage';
 import { RgwEnv } from './env';
 
 export interface RawResponse {

@@ -1,10 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { isStorageError } from '../../../src/storage/errors';
+import { copyWithFallback, downloadObject, isStorageError, StorageClient, uploadObject } from '../../../src/storage';
 import { keyFingerprint } from '../../../src/storage';
-import { copyWithFallback, downloadObject, uploadObject } from '../../../src/storage/transfer';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 
 describe('transfer: copy with verification and streamed fallback against RGW', { skip: skipReason }, () => {

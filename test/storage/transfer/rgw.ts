@@ -2,8 +2,7 @@
 // from `.state/rgw-<name>/env.sh`), a scratch bucket, data generators that never hold a whole object.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { ConnectionConfig } from '../../../src/storage/types';
+import { ConnectionConfig, StorageClient } from '../../../src/storage';
 import { rgw } from '../support/env';
 import { createBucket as createRgwBucket, destroyBucket } from '../support/rgwAdmin';
 

@@ -1,9 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { isStorageError } from '../../../src/storage/errors';
-import { downloadObject, saveObject, uploadObject } from '../../../src/storage/transfer';
+import { downloadObject, isStorageError, saveObject, StorageClient, uploadObject } from '../../../src/storage';
 import { createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 
 describe('transfer: conditional save against RGW', { skip: skipReason }, () => {

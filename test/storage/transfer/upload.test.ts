@@ -1,11 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { isStorageError } from '../../../src/storage/errors';
+import { ByteCounter, downloadObject, isStorageError, StorageClient, uploadObject } from '../../../src/storage';
 import { keyFingerprint } from '../../../src/storage';
 import { expectedMultipartEtag } from '../../../src/storage/client/multipart';
-import { ByteCounter, downloadObject, uploadObject } from '../../../src/storage/transfer';
 import { FaultProxy } from '../../support/faultProxy';
 import { createBucket, haveRgw, makeClient, MiB, randomSource, removeBucket, sha256, sha256Of, skipReason, sseKey } from './rgw';
 

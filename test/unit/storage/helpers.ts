@@ -3,8 +3,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { ConnectionConfig } from '../../../src/storage/types';
+import { ConnectionConfig, StorageClient } from '../../../src/storage';
 
 /** Repository root, found from the compiled test location (out/test/unit/storage) or the source location. */
 export function repoRoot(): string {

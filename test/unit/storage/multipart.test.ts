@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageError } from '../../../src/storage';
 import { parseXml } from '../../../src/storage/xml';
 import { Handler, Seen, withClient, withServer } from './helpers';
 

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseQuery } from '../../../src/storage/encode';
 import { signObs } from '../../../src/storage/signing/obs';
-import { StorageClient } from '../../../src/storage/client/storageClient';
+import { StorageClient } from '../../../src/storage';
 
 interface Captured { method: string; host: string; url: string; headers: http.IncomingHttpHeaders }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withClient, withServer } from './helpers';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageError } from '../../../src/storage';
 
 const KEY = new Uint8Array(32).fill(1);
 

@@ -7,8 +7,7 @@ import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageClient, StorageError } from '../../../src/storage';
 import { Seen, withServer } from './helpers';
 
 const SECRET = 'SECRETsecretSECRETsecret0123456789abcdef';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { DIALECTS } from '../../../src/storage/dialect';
 import { keyFingerprint } from '../../../src/storage/digest';
 import { encryptionHeaders, parseEncryption, repeatedEncryptionHeaders, sseCustomerHeaders } from '../../../src/storage/sse';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageError } from '../../../src/storage';
 
 const KEY = new Uint8Array(32).map((_, i) => i);
 const KEY_B64 = Buffer.from(KEY).toString('base64');

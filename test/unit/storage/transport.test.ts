@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StorageClient } from '../../../src/storage/client/storageClient';
+import { ConnectionConfig, StorageClient, StorageError } from '../../../src/storage';
 import { withServer } from './helpers';
-import { StorageError } from '../../../src/storage/errors';
-import { ConnectionConfig } from '../../../src/storage/types';
 
 const SECRET = 'SECRETsecretSECRETsecret0123456789abcdef';
 const TOKEN = 'TOKENtokenTOKENtoken';

@@ -3,9 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { StorageClient } from '../../../src/storage/client/storageClient';
-import { isStorageError } from '../../../src/storage/errors';
-import { uploadObject } from '../../../src/storage/transfer';
+import { isStorageError, StorageClient, uploadObject } from '../../../src/storage';
 import { Handler, withServer } from '../storage/helpers';
 
 const MiB = 1024 * 1024;

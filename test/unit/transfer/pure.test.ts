@@ -9,8 +9,7 @@ import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/condition
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
 import { Semaphore } from '../../../src/storage/transfer/concurrency';
-import { StorageError } from '../../../src/storage/errors';
-import type { ObjectEncryption, ObjectHead, ReadOptions } from '../../../src/storage/types';
+import { type ObjectEncryption, type ObjectHead, type ReadOptions, StorageError } from '../../../src/storage';
 
 const MiB = 1024 * 1024;
 

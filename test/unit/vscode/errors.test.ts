@@ -3,7 +3,7 @@ import '../fakes/registerVscode';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { StorageError } from '../../../src/storage/errors';
+import { StorageError } from '../../../src/storage';
 import { describeError, toFileSystemError } from '../../../src/vscode/errors';
 
 const uri = vscode.Uri.parse('obs://c/b/k');
