@@ -89,7 +89,7 @@ export async function copyWithFallback(
       : await serverCopy(client, source, target, opts, landedUnencrypted);
     opts.onProgress?.({ operation: 'copy', bytes: src.size, totalBytes: src.size, partsDone: 1, partsTotal: 1 });
     return {
-      etag: done.etag, encryption: done.encryption, size: src.size, path: multipart ? 'server-multipart-copy' : 'server-copy', verified: true,
+      etag: done.etag, encryption: done.encryption, size: src.size, path: multipart ? 'server-multipart-copy' : 'server-copy',
     };
   } catch (e) {
     let reason: FallbackReason;
@@ -252,7 +252,6 @@ async function streamedCopy(
   });
   return {
     etag: up.etag, encryption: up.encryption, size: up.size, path: 'streamed', fallbackReason: reason, fallbackDetail: detail,
-    verified: true,
   };
 }
 

@@ -116,8 +116,6 @@ export interface TransferCopyResult {
   fallbackReason?: FallbackReason;
   /** What the server said or did that caused the fallback (codes only, never secrets). */
   fallbackDetail?: string;
-  /** The copy's encryption was proven (verifyEncryption: answer or HEAD); every path throws NotEncrypted otherwise. */
-  verified: boolean;
 }
 
 export type { CopySource };
