@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { shortFingerprint } from '../keys/keyMaterial';
 import { encryptionLabel } from '../keys/labels';
-import { StorageError, type EncryptionSpec, type ObjectEncryption } from '../storage';
+import { sameKmsKey, StorageError, type EncryptionSpec, type ObjectEncryption } from '../storage';
 import type { ObjectsService } from './service';
 
 export interface ObjectLocation {
@@ -130,7 +130,7 @@ export function alreadyIn(e: ObjectEncryption, arg: EncryptionArg): boolean {
     case 'none':
       return e.type === 'none';
     case 'kms':
-      return e.type === 'kms' && (arg.kmsKeyId === undefined || e.keyId === arg.kmsKeyId);
+      return e.type === 'kms' && (arg.kmsKeyId === undefined || (e.keyId !== undefined && sameKmsKey(arg.kmsKeyId, e.keyId)));
     case 'sse-c':
       return e.type === 'sse-c' && e.keyMd5 === arg.keyFingerprint;
   }

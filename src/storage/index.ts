@@ -8,7 +8,7 @@ export { StorageError, isStorageError } from './errors';
 export type { StorageErrorCode } from './errors';
 export { keyFingerprint } from './digest';
 export { SSE_C_KEY_BYTES } from './sse';
-export { encryptionMatches, describeEncryption } from './verifyEncryption';
+export { describeEncryption, encryptionMatches, sameKmsKey } from './verifyEncryption';
 export { quoteEtag, sameEtag, unquoteEtag } from './conditions';
 export type { ServerProfile, ServerQuirks, QuirkName } from './profile';
 export * from './types';

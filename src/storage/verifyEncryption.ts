@@ -19,15 +19,16 @@ export function encryptionMatches(spec: EncryptionSpec | undefined, got: ObjectE
       if (got.type !== 'kms') {
         return false;
       }
-      if (!spec.keyId || !got.keyId) {
-        return true;
-      }
-      // OBS answers the long form `region:domain:key/<id>` for a bare id.
-      return got.keyId === spec.keyId || got.keyId.endsWith(`/${spec.keyId}`) || got.keyId.endsWith(`:${spec.keyId}`);
+      return !spec.keyId || !got.keyId || sameKmsKey(spec.keyId, got.keyId);
     }
     case 'service':
       return got.type === 'service';
   }
+}
+
+/** The KMS key asked for (`asked`) is the one the server names (`got`): OBS answers `region:domain:key/<id>` for a bare id. */
+export function sameKmsKey(asked: string, got: string): boolean {
+  return got === asked || got.endsWith(`/${asked}`) || got.endsWith(`:${asked}`);
 }
 
 export function describeEncryption(e: ObjectEncryption | EncryptionSpec | undefined): string {

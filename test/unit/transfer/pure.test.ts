@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { keyFingerprint } from '../../../src/storage/digest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
-import { encryptionMatches, verifyEncryption } from '../../../src/storage/verifyEncryption';
+import { encryptionMatches, sameKmsKey, verifyEncryption } from '../../../src/storage/verifyEncryption';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/conditions';
 import { StreamReader } from '../../../src/storage/transfer/source';
 import { ByteCounter } from '../../../src/storage/transfer/memory';
@@ -39,6 +39,8 @@ describe('encryptionMatches', () => {
   it('accepts the long OBS form of a KMS key id', () => {
     assert.equal(encryptionMatches({ type: 'kms', keyId: 'abc' }, { type: 'kms', keyId: 'cn-north-4:123:key/abc' }), true);
     assert.equal(encryptionMatches({ type: 'kms', keyId: 'abc' }, { type: 'kms', keyId: 'other' }), false);
+    assert.equal(sameKmsKey('abc', 'cn-north-4:123:key/abc'), true, 'the same rule for the re-encrypt job\'s "already there" check');
+    assert.equal(sameKmsKey('abc', 'cn-north-4:123:key/xabc'), false);
   });
   it('asks nothing of a plain write', () => {
     assert.equal(encryptionMatches(undefined, { type: 'kms' }), true);
