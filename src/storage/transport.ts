@@ -125,10 +125,6 @@ export class Transport {
     return this.profile.dialect;
   }
 
-  get endpointUrl(): URL {
-    return new URL(this.endpoint.href);
-  }
-
   get isHttps(): boolean {
     return this.endpoint.protocol === 'https:';
   }
