@@ -23,6 +23,7 @@ import { BucketTreeProvider } from './vscode/tree/provider';
 import type { TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
 import { WhichKey } from './vscode/whichKey';
+import { KeyMessages } from './vscode/keyMessages';
 
 /**
  * What the integration tests see, returned only in ExtensionMode.Test: views and counts, never key bytes,
@@ -44,8 +45,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const connections = new ConnectionManager(context.secrets, keyRing, log);
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
-  const whichKey = new WhichKey(connections, keyRing);
-  const tree = new BucketTreeProvider(connections);
+  const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
+  const tree = new BucketTreeProvider(connections, whichKey);
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
 
   const jobs = {
@@ -57,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     log,
     keyRing,
     whichKey,
+    new KeyMessages(fileSystem.onDidRefuseRead, log),
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, jobs.reports),
     connections,
     fileSystem,

@@ -1,7 +1,7 @@
 // Non-secret settings: connections and encryption rules (application scope: they decide where keys are sent).
 import * as vscode from 'vscode';
 import type { DefaultEncryption } from '../keys/access';
-import { keyUsers, readRules, type EncryptionRule, type ParsedRule } from '../keys/rules';
+import { chooseEncryption, keyUsers, readRules, type ChosenEncryption, type EncryptionRule, type ParsedRule } from '../keys/rules';
 import type { Addressing, DialectSetting } from '../storage';
 
 export interface ConnectionSettings {
@@ -81,4 +81,14 @@ export function onEncryptionRulesChanged(listener: () => void): vscode.Disposabl
 export function usersOfKey(fingerprint: string): string[] {
   const defaults = readConnections().map((c) => ({ connection: c.id, encryption: defaultEncryptionOf(c) }));
   return keyUsers(fingerprint, readEncryptionRules().rules, defaults);
+}
+
+/** The encryption a new object at connection/bucket/key gets and what chose it; a broken rule's reason instead. */
+export function newObjectEncryption(connection: string, bucket: string, key: string): ChosenEncryption | { problem: string } {
+  const settings = readConnections().find((c) => c.id === connection);
+  try {
+    return chooseEncryption(readEncryptionRules().rules, connection, bucket, key, settings ? defaultEncryptionOf(settings) : { type: 'none' });
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
 }

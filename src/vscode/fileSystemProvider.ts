@@ -14,6 +14,9 @@ const MAX_READ_VERSIONS = 2000;
 export class ObsFileSystemProvider extends Disposable implements vscode.FileSystemProvider {
   private readonly emitter = this._register(new vscode.EventEmitter<vscode.FileChangeEvent[]>());
   readonly onDidChangeFile = this.emitter.event;
+  private readonly refused = this._register(new vscode.EventEmitter<{ uri: vscode.Uri; error: unknown }>());
+  /** A read refused because no stored key opens the object: the product says so in its own words (keyMessages). */
+  readonly onDidRefuseRead = this.refused.event;
   /** The version each open document was read at: the base of its next save. */
   private readonly readVersions = new Map<string, ObjectVersion>();
 
@@ -79,6 +82,11 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
       const { data, version, head } = await s.objects.read(bucket, loc.key, {
         maxBytes: limit,
         tooLarge: (size) => `${describe(loc)} is ${formatBytes(size)}, above the ${formatBytes(limit)} limit for opening in the editor (setting obs.maxEditorFileSizeMB).`,
+      }).catch((err: unknown) => {
+        if ((err as { code?: unknown })?.code === 'NoKeyOpensObject') {
+          this.refused.fire({ uri, error: err });
+        }
+        throw err;
       });
       this.remember(uri, version);
       this.log.trace('fs', `read ${describe(loc)} (${data.byteLength} bytes, ${head.encryption.type})`);

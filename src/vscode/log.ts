@@ -40,6 +40,10 @@ export class Log implements vscode.Disposable {
   error(component: string, message: string): void {
     this.channel.error(this.emit(`[${component}] ${redact(message)}`));
   }
+  /** Shows the log (a message's "Show Log" action). */
+  show(): void {
+    this.channel.show(true);
+  }
   dispose(): void {
     this.channel.dispose();
   }

@@ -7,7 +7,7 @@ import { encryptionLabel } from '../keys/labels';
 import type { KeyAnswer } from '../objects';
 import type { ConnectionManager } from './connections';
 import { Disposable } from './disposable';
-import { toUri, type ObsLocation } from './uri';
+import { fromUri, toUri, type ObsLocation } from './uri';
 
 export interface ObjectKeyInfo extends KeyAnswer {
   /** The stored key's label, when a stored key opens an SSE-C object. */
@@ -21,6 +21,9 @@ type Located = Required<Pick<ObsLocation, 'bucket'>> & ObsLocation;
 /** Answers kept at most (oldest dropped first). */
 const MAX_ENTRIES = 20_000;
 
+/** ETags compared without their quotes (listings and HEAD answers may differ there). */
+const bare = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '');
+
 const id = (l: Located): string => `${l.connectionId}\u0000${l.bucket}\u0000${l.key}`;
 
 export class WhichKey extends Disposable {
@@ -30,24 +33,32 @@ export class WhichKey extends Disposable {
   /** Fires with the objects whose answer changed, or undefined when any may have (keys changed). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly connections: ConnectionManager, private readonly ring: KeyRing) {
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly ring: KeyRing,
+    fileChanges: vscode.Event<vscode.FileChangeEvent[]>,
+  ) {
     super();
+    this._register(fileChanges((events) => this.forget(events.map((e) => fromUri(e.uri)).filter((l): l is Located => !!l.bucket))));
     const sub = ring.onDidChange(() => void this.keysChanged());
     this._register({ dispose: () => sub.dispose() });
     void this.keysChanged();
   }
 
-  /** The cached answer; with an ETag, only an answer for that version. */
+  /** The cached answer; with an ETag (from a listing), only an answer for that version of the object. */
   cached(loc: Located, etag?: string): ObjectKeyInfo | undefined {
     const a = this.answers.get(id(loc));
-    return a && (etag === undefined || a.etag === undefined || a.etag === etag) ? this.describe(a) : undefined;
+    return a && (etag === undefined || bare(a.etag) === bare(etag)) ? this.describe(a) : undefined;
   }
 
-  /** Asks the store (HEAD, then the stored keys for an SSE-C object) and caches the answer. */
-  async lookup(loc: Located, signal?: AbortSignal): Promise<ObjectKeyInfo> {
+  /**
+   * Asks the store (HEAD, then the stored keys for an SSE-C object) and caches the answer. `etag` is the listed one:
+   * it names the version when the server does not tell it (an SSE-C object no stored key opens).
+   */
+  async lookup(loc: Located, opts: { etag?: string; signal?: AbortSignal } = {}): Promise<ObjectKeyInfo> {
     const s = await this.connections.session(loc.connectionId);
-    const answer = await s.objects.whichKey(loc.bucket, loc.key, { signal });
-    this.store(loc, answer);
+    const answer = await s.objects.whichKey(loc.bucket, loc.key, { signal: opts.signal });
+    this.store(loc, { ...answer, etag: answer.etag ?? opts.etag });
     this.changed.fire([toUri(loc)]);
     return this.describe(answer);
   }

@@ -1,9 +1,10 @@
 // Tree node kinds. Each node knows how to render itself; the provider knows how to list children.
 import * as vscode from 'vscode';
 import type { ObjectEncryption, ObjectSummary } from '../../storage';
-import { encryptionLabel } from '../../keys/labels';
+import { shortFingerprint } from '../../keys/keyMaterial';
 import { formatBytes } from '../fileSystemProvider';
 import { toUri } from '../uri';
+import type { ObjectKeyInfo } from '../whichKey';
 
 export type TreeNode = ConnectionNode | BucketNode | FolderNode | ObjectNode | MessageNode | LoadMoreNode;
 
@@ -41,12 +42,16 @@ export class FolderNode {
     const trimmed = this.prefix.replace(/\/$/, '');
     return trimmed.slice(trimmed.lastIndexOf('/') + 1) || '/';
   }
-  toTreeItem(): vscode.TreeItem {
+  /** `newObjects`: the encryption new objects here get, and what chose it (a rule or the connection default). */
+  toTreeItem(newObjects?: string): vscode.TreeItem {
     const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `f:${this.connectionId}/${this.bucket}/${this.prefix}`;
     item.contextValue = 'folder';
     item.iconPath = vscode.ThemeIcon.Folder;
     item.resourceUri = toUri({ connectionId: this.connectionId, bucket: this.bucket, key: this.prefix });
+    if (newObjects) {
+      item.tooltip = new vscode.MarkdownString([`**${escapeMd(this.prefix)}**`, `New objects: ${escapeMd(newObjects)}`].join('\n\n'));
+    }
     return item;
   }
 }
@@ -58,7 +63,8 @@ export class ObjectNode {
     readonly bucket: string,
     readonly summary: ObjectSummary,
     readonly prefix: string,
-    public encryption?: ObjectEncryption | 'sse-c-unknown-key',
+    /** Its encryption and the stored key that opens it, once known (cached per ETag). */
+    public info?: ObjectKeyInfo,
   ) {}
   get name(): string {
     return this.summary.key.slice(this.prefix.length);
@@ -66,24 +72,59 @@ export class ObjectNode {
   get uri(): vscode.Uri {
     return toUri({ connectionId: this.connectionId, bucket: this.bucket, key: this.summary.key });
   }
-  toTreeItem(): vscode.TreeItem {
+  get encryption(): ObjectEncryption | undefined {
+    return this.info?.encryption;
+  }
+  /** `rule`: the encryption rule (or connection default) that governs this key, in words. */
+  toTreeItem(rule?: string): vscode.TreeItem {
     const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.None);
     item.id = `o:${this.connectionId}/${this.bucket}/${this.summary.key}`;
     item.resourceUri = this.uri;
-    const enc = encryptionLabel(this.encryption);
-    item.description = enc ? `${formatBytes(this.summary.size)} · ${enc}` : formatBytes(this.summary.size);
+    const info = this.info;
+    item.description = info ? `${formatBytes(this.summary.size)} · ${info.label}` : formatBytes(this.summary.size);
     item.tooltip = new vscode.MarkdownString(
       [
         `**${escapeMd(this.summary.key)}**`,
         `Size: ${formatBytes(this.summary.size)}`,
         `Modified: ${this.summary.lastModified.toISOString()}`,
-        `Encryption: ${enc ?? 'checking…'}`,
+        `Encryption: ${escapeMd(info?.label ?? 'checking…')}`,
+        ...keyLines(info),
+        ...(rule ? [`Rule for new objects here: ${escapeMd(rule)}`] : []),
       ].join('\n\n'),
     );
-    item.contextValue = `object.${encryptionContext(this.encryption)}`;
-    item.iconPath = new vscode.ThemeIcon(this.encryption && this.encryption !== 'sse-c-unknown-key' && this.encryption.type === 'none' ? 'file' : 'lock');
+    item.contextValue = `object.${encryptionContext(info)}`;
+    item.iconPath = objectIcon(info);
     item.command = { command: 'vscode.open', title: 'Open', arguments: [this.uri] };
     return item;
+  }
+}
+
+/** What the tooltip says about the SSE-C key. */
+function keyLines(info: ObjectKeyInfo | undefined): string[] {
+  if (info?.encryption.type !== 'sse-c') {
+    return [];
+  }
+  const md5 = info.encryption.keyMd5;
+  if (!info.opensWithStoredKey) {
+    return [
+      `Key: not stored${md5 ? ` (MD5 ${escapeMd(md5)})` : ''}; tried ${info.triedKeys} stored key${info.triedKeys === 1 ? '' : 's'}. Import its key to open it.`,
+    ];
+  }
+  return [`Key: ${escapeMd(info.keyLabel ?? 'stored key')} (fingerprint ${escapeMd(shortFingerprint(md5))})`];
+}
+
+/** A distinct icon per answer: plain file, key-encrypted (KMS/service), opened with a stored SSE-C key, no stored key. */
+function objectIcon(info: ObjectKeyInfo | undefined): vscode.ThemeIcon {
+  if (!info) {
+    return new vscode.ThemeIcon('file');
+  }
+  switch (info.encryption.type) {
+    case 'none':
+      return new vscode.ThemeIcon('file');
+    case 'sse-c':
+      return info.opensWithStoredKey ? new vscode.ThemeIcon('key') : new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('list.warningForeground'));
+    default:
+      return new vscode.ThemeIcon('lock');
   }
 }
 
@@ -111,11 +152,11 @@ export class LoadMoreNode {
   }
 }
 
-function encryptionContext(e: ObjectEncryption | 'sse-c-unknown-key' | undefined): string {
-  if (!e) {
+function encryptionContext(info: ObjectKeyInfo | undefined): string {
+  if (!info) {
     return 'unknown';
   }
-  return e === 'sse-c-unknown-key' ? 'sse-c' : e.type;
+  return info.encryption.type === 'sse-c' && !info.opensWithStoredKey ? 'sse-c.noKey' : info.encryption.type;
 }
 
 function escapeMd(text: string): string {

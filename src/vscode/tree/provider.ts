@@ -1,34 +1,79 @@
 // The obs.buckets tree: connections -> buckets -> folders -> objects, with each object's encryption shown.
 // Errors become a visible item (never an endless spinner).
 import * as vscode from 'vscode';
+import { newEncryptionLabel } from '../../keys/labels';
+import { newObjectEncryption, onEncryptionRulesChanged } from '../config';
 import type { ConnectionManager } from '../connections';
 import { Disposable } from '../disposable';
 import { describeError } from '../errors';
+import type { WhichKey } from '../whichKey';
 import { BucketNode, ConnectionNode, FolderNode, LoadMoreNode, MessageNode, ObjectNode, type TreeNode } from './nodes';
 
 const PAGE_SIZE = 500;
 const HEAD_CONCURRENCY = 4;
+const MAX_SHOWN = 20_000;
 
 export class BucketTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   /** Pages already loaded below a bucket/folder (for "Load more"). */
   private readonly extraPages = new Map<string, TreeNode[]>();
+  /** Object nodes last handed out, by URI: a "which key" answer found elsewhere updates them in place. */
+  private readonly shown = new Map<string, ObjectNode>();
 
-  constructor(private readonly connections: ConnectionManager) {
+  constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey) {
     super();
     this._register(connections.onDidChange(() => this.refresh()));
+    // Rules only change tooltips: re-render, no listing.
+    this._register(onEncryptionRulesChanged(() => this.shown.forEach((n) => this.changed.fire(n))));
+    this._register(whichKey.onDidChange((uris) => {
+      if (!uris) {
+        this.refresh(); // keys changed: every SSE-C answer may have
+        return;
+      }
+      const stale: ObjectNode[] = [];
+      for (const uri of uris) {
+        const node = this.shown.get(uri.toString());
+        if (node) {
+          node.info = this.whichKey.cached(locationOf(node));
+          if (node.info) {
+            this.changed.fire(node);
+          } else {
+            stale.push(node); // written or moved through obs://: ask again
+          }
+        }
+      }
+      this.lookUp(stale);
+    }));
   }
 
   refresh(node?: TreeNode): void {
     if (!node) {
       this.extraPages.clear();
+      this.shown.clear();
     }
     this.changed.fire(node);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return node.toTreeItem();
+    switch (node.kind) {
+      case 'object':
+        return node.toTreeItem(this.newObjects(node.connectionId, node.bucket, node.summary.key));
+      case 'folder':
+        return node.toTreeItem(this.newObjects(node.connectionId, node.bucket, node.prefix));
+      default:
+        return node.toTreeItem();
+    }
+  }
+
+  /** The encryption a new object at this key gets, and the rule or default that chose it, in words. */
+  private newObjects(connection: string, bucket: string, key: string): string {
+    const chosen = newObjectEncryption(connection, bucket, key);
+    if ('problem' in chosen) {
+      return chosen.problem;
+    }
+    const e = chosen.encryption;
+    return `${newEncryptionLabel(e, e.type === 'sse-c' ? this.whichKey.keyLabel(e.keyFingerprint) : undefined)}, by ${chosen.chosenBy}`;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -109,24 +154,32 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     return nodes;
   }
 
-  /** HEAD each listed object (no key) to show its encryption; an SSE-C object answers "key missing". */
+  /**
+   * Each listed object's encryption and the stored key that opens it: from the cache when the ETag is the one
+   * listed, else asked in the background (a few at a time) and cached.
+   */
   private detectEncryption(objects: ObjectNode[]): void {
-    const queue = [...objects];
+    const queue: ObjectNode[] = [];
+    for (const node of objects) {
+      this.shown.set(node.uri.toString(), node);
+      if (this.shown.size > MAX_SHOWN) {
+        this.shown.delete(this.shown.keys().next().value ?? '');
+      }
+      node.info = this.whichKey.cached(locationOf(node), node.summary.etag);
+      if (!node.info) {
+        queue.push(node);
+      }
+    }
+    this.lookUp(queue);
+  }
+
+  /** Asks for these nodes' answers, a few at a time; each answer re-renders its node (see the constructor). */
+  private lookUp(nodes: ObjectNode[]): void {
+    const queue = [...nodes];
     const worker = async () => {
       for (let node = queue.shift(); node; node = queue.shift()) {
-        try {
-          const s = await this.connections.session(node.connectionId);
-          const head = await s.objects.headForLabel(node.bucket, node.summary.key);
-          node.encryption = head.encryption;
-        } catch (err) {
-          const code = (err as { code?: unknown })?.code;
-          if (code === 'KeyMissing' || code === 'KeyWrong') {
-            node.encryption = 'sse-c-unknown-key';
-          } else {
-            continue;
-          }
-        }
-        this.changed.fire(node);
+        // A failure leaves the label at "checking…"; opening the object reports the error.
+        await this.whichKey.lookup(locationOf(node), { etag: node.summary.etag }).catch(() => undefined);
       }
     };
     for (let i = 0; i < HEAD_CONCURRENCY; i++) {
@@ -134,6 +187,8 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     }
   }
 }
+
+const locationOf = (n: ObjectNode) => ({ connectionId: n.connectionId, bucket: n.bucket, key: n.summary.key });
 
 /** `a/b/` -> `a/`; `a/` -> `` (the bucket root). */
 function parentPrefix(prefix: string): string {

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
+import type { ObjectNode, TreeNode } from '../../../src/vscode/tree/nodes';
 import { after, before, suite, test } from '../harness';
 import { aws, awsOk, newKey, rgw, scratchFile, scratchPath, uniqueBucket } from '../support/rgw';
 
@@ -246,15 +247,143 @@ suite('keys and rules', () => {
     assert.equal((await head('a/new.txt', A)).SSECustomerKeyMD5, fpA);
   });
 
-  test('after an unused key is removed its objects no longer open here, and awscli still reads them with that key', async () => {
+  test('after an unused key is removed its objects fail to open with the product\'s message and actions; awscli still reads them with that key', async () => {
     const k = newKey();
     const fp = await importKey('short-lived', k);
     await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'removed/obj.txt', '--body', scratchFile('kept\n'), ...sseC(k)]);
     assert.equal((await vscode.workspace.fs.readFile(obsUri('removed/obj.txt'))).byteLength, 5);
     assert.deepEqual(await run('obs.removeKey', { fingerprint: fp }), { removed: true });
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(obsUri('removed/obj.txt'))), /no stored key opens it|no SSE-C key is stored/);
+    const storedKeys = (await api.keys.list()).length;
+    const shown: Array<{ message: string; actions: unknown[] }> = [];
+    const original = vscode.window.showErrorMessage;
+    (vscode.window as { showErrorMessage: unknown }).showErrorMessage = async (message: string, ...actions: unknown[]) => {
+      shown.push({ message, actions });
+      return undefined;
+    };
+    const rec = api.recordLog();
+    try {
+      await assert.rejects(Promise.resolve(vscode.workspace.openTextDocument(obsUri('removed/obj.txt'))));
+    } finally {
+      (vscode.window as { showErrorMessage: unknown }).showErrorMessage = original;
+      rec.dispose();
+    }
+    const ours = shown.filter((m) => m.message.includes(`${bucket}/removed/obj.txt`));
+    assert.equal(ours.length, 1, `one message, not one per read: ${JSON.stringify(shown)}`);
+    assert.match(ours[0].message, new RegExp(`Cannot open ${bucket}/removed/obj\\.txt: it is encrypted with a customer key \\(SSE-C\\) and none of the ${storedKeys} stored keys? opens it`));
+    assert.doesNotMatch(ours[0].message, /\b400\b|unexpected error/);
+    assert.deepEqual(ours[0].actions, ['Import Key...', 'Show Log']);
+    assert.ok(rec.lines.some((l) => l.startsWith('[keys] shown: Cannot open') && l.includes('[actions: Import Key..., Show Log]')), rec.lines.filter((l) => l.startsWith('[keys]')).join('\n'));
+    assert.ok(!rec.lines.join('\n').includes(k.base64), 'the log holds no key bytes');
     const out = scratchPath('removed.txt');
     await awsOk(['s3api', 'get-object', '--bucket', bucket, '--key', 'removed/obj.txt', ...sseC(k), out]);
     assert.equal(readFileSync(out, 'utf8'), 'kept\n');
   });
+
+  test('obs.whichKey and the tree are right for plain, KMS key 1, KMS key 2, SSE-C with a stored key and SSE-C with none; the tooltip names the rule', async () => {
+    const fpA = await importKey('rule key A', A); // stored since the rules test; imported again when run alone
+    const foreign = newKey();
+    const puts: Array<[string, string[]]> = [
+      ['which/plain.txt', []],
+      ['which/kms1.txt', ['--server-side-encryption', 'aws:kms', '--ssekms-key-id', rgw.kms1]],
+      ['which/kms2.txt', ['--server-side-encryption', 'aws:kms', '--ssekms-key-id', rgw.kms2]],
+      ['which/ssec-stored.txt', sseC(A)],
+      ['which/ssec-foreign.txt', sseC(foreign)],
+    ];
+    for (const [key, enc] of puts) {
+      await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', key, '--body', scratchFile(`${key}\n`), ...enc]);
+    }
+    const which = (key: string) => run<Record<string, string>>('obs.whichKey', { location: { connection: CONN, bucket, key } });
+    const shortA = fpA.slice(0, 8);
+    const labelA = (await api.keys.list()).find((e) => e.fingerprint === fpA)?.label;
+    assert.ok(labelA);
+    const first = api.recordLog();
+    try {
+      assert.deepEqual(await which('which/plain.txt'), { encryption: 'not encrypted', opensWith: 'stored' });
+    } finally {
+      first.dispose();
+    }
+    const headLine = /^\[storage:keys\] HEAD /;
+    assert.ok(first.lines.some((l) => headLine.test(l)), `obs.whichKey asks the store (HEAD): ${first.lines.join('\n')}`);
+    const kms1 = await which('which/kms1.txt');
+    assert.match(kms1.encryption, new RegExp(`^SSE-KMS .*${rgw.kms1}$`));
+    assert.deepEqual(Object.keys(kms1).sort(), ['encryption', 'opensWith']);
+    assert.match((await which('which/kms2.txt')).encryption, new RegExp(`^SSE-KMS .*${rgw.kms2}$`));
+    assert.deepEqual(await which('which/ssec-stored.txt'), { encryption: `SSE-C ${labelA} (${shortA})`, fingerprint: fpA, keyLabel: labelA, opensWith: 'stored' });
+    const none = await which('which/ssec-foreign.txt');
+    assert.equal(none.opensWith, 'none');
+    assert.match(none.encryption, /^SSE-C, key not stored/);
+    assert.ok(!none.keyLabel);
+    // The same through an obs:// URI string.
+    assert.equal((await run<Record<string, string>>('obs.whichKey', { location: obsUri('which/plain.txt').toString() })).encryption, 'not encrypted');
+    await assert.rejects(run('obs.whichKey', { location: { connection: CONN, bucket, key: 'which/' } }), /names an object|not a folder/);
+
+    // The tree: the same labels, a distinct icon each, the key and the rule in the tooltip.
+    const folder = await treeNode(['which/']);
+    const nodes = await objectsWithInfo(folder);
+    const item = (key: string) => {
+      const n = nodes.find((o) => o.summary.key === key);
+      assert.ok(n, key);
+      return api.tree.getTreeItem(n);
+    };
+    const icon = (i: vscode.TreeItem) => (i.iconPath as vscode.ThemeIcon).id;
+    const tip = (i: vscode.TreeItem) => (i.tooltip as vscode.MarkdownString).value.replace(/\\/g, '');
+    assert.match(String(item('which/plain.txt').description), /· not encrypted$/);
+    assert.equal(icon(item('which/plain.txt')), 'file');
+    assert.match(String(item('which/kms2.txt').description), new RegExp(`SSE-KMS .*${rgw.kms2}$`));
+    assert.equal(icon(item('which/kms1.txt')), 'lock');
+    const stored = item('which/ssec-stored.txt');
+    assert.match(String(stored.description), new RegExp(`· SSE-C ${labelA} \\(${shortA.replace(/[+/]/g, '\\$&')}\\)$`));
+    assert.equal(icon(stored), 'key');
+    assert.ok(tip(stored).includes(`Key: ${labelA} (fingerprint ${shortA})`), tip(stored));
+    const foreignItem = item('which/ssec-foreign.txt');
+    assert.match(String(foreignItem.description), /SSE-C, key not stored/);
+    assert.equal(icon(foreignItem), 'workspace-untrusted');
+    assert.match(tip(foreignItem), /Key: not stored; tried \d+ stored keys?/);
+    assert.equal(foreignItem.contextValue, 'object.sse-c.noKey');
+    assert.match(tip(foreignItem), new RegExp(`Rule for new objects here: SSE-KMS ${rgw.kms1}, by the default of connection "${CONN}"`));
+    const underRule = (await objectsWithInfo(await treeNode(['a/', 'b/']))).find((o) => o.summary.key === 'a/b/new.txt');
+    assert.ok(underRule);
+    assert.ok(tip(api.tree.getTreeItem(underRule)).includes(`Rule for new objects here: SSE-C rule key B (${md5b64(B.raw).slice(0, 8)}), by rule "${CONN}/${bucket}/a/b/"`), tip(api.tree.getTreeItem(underRule)));
+    const folderTip = tip(api.tree.getTreeItem(await treeNode(['a/'])));
+    assert.ok(folderTip.includes(`New objects: SSE-C rule key A (${shortA}), by rule "${CONN}/${bucket}/a/"`), folderTip);
+
+    // Cached per ETag: a refresh lists again but asks no object again.
+    const rec = api.recordLog();
+    try {
+      api.tree.refresh();
+      const again = (await api.tree.getChildren(folder)).filter((n): n is ObjectNode => n.kind === 'object');
+      assert.ok(again.length === 5 && again.every((n) => n.info), 'every answer comes from the cache');
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      rec.dispose();
+    }
+    const heads = rec.lines.filter((l) => headLine.test(l));
+    assert.deepEqual(heads, [], 'no HEAD after a refresh');
+  });
+
+  /** The tree node at bucket/<folders...> under this suite's connection. */
+  const treeNode = async (folders: string[]): Promise<TreeNode> => {
+    const roots = await api.tree.getChildren();
+    const conn = roots.find((n) => n.kind === 'connection' && n.connectionId === CONN);
+    assert.ok(conn);
+    let node = (await api.tree.getChildren(conn)).find((n) => n.kind === 'bucket' && n.bucket === bucket);
+    let prefix = '';
+    for (const f of folders) {
+      prefix += f;
+      assert.ok(node);
+      node = (await api.tree.getChildren(node)).find((n) => n.kind === 'folder' && n.prefix === prefix);
+    }
+    assert.ok(node, folders.join(''));
+    return node;
+  };
+
+  /** The object nodes below a node, once their encryption answers have arrived. */
+  const objectsWithInfo = async (parent: TreeNode): Promise<ObjectNode[]> => {
+    const nodes = (await api.tree.getChildren(parent)).filter((n): n is ObjectNode => n.kind === 'object');
+    for (let i = 0; i < 100 && nodes.some((n) => !n.info); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(nodes.every((n) => n.info), 'every object got its answer');
+    return nodes;
+  };
 });
