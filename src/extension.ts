@@ -24,6 +24,9 @@ import type { TreeNode } from './vscode/tree/nodes';
 import { SCHEME } from './vscode/uri';
 import { WhichKey } from './vscode/whichKey';
 import { KeyMessages } from './vscode/keyMessages';
+import { KeysViewProvider } from './vscode/keysView';
+import { EncryptionDecorations } from './vscode/decorations';
+import { EncryptionStatus } from './vscode/statusBar';
 
 /**
  * What the integration tests see, returned only in ExtensionMode.Test: views and counts, never key bytes,
@@ -32,7 +35,16 @@ import { KeyMessages } from './vscode/keyMessages';
 export interface ExtensionApi {
   readonly tree: BucketTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly keys: { list(): Promise<KeyEntry[]>; remove(fingerprint: string): Promise<boolean> };
+  readonly keys: {
+    list(): Promise<KeyEntry[]>;
+    remove(fingerprint: string): Promise<boolean>;
+    /** The Keys view's data (labels, fingerprints, uses; no key bytes). */
+    readonly view: KeysViewProvider;
+    /** What the status bar item shows for the active editor, if anything. */
+    statusBar(): { text: string; tooltip: string } | undefined;
+    /** The decoration (badge and tooltip) an obs:// URI gets. */
+    decoration(uri: vscode.Uri): vscode.FileDecoration | undefined;
+  };
   /** Read versions the file system still holds: the document, its ETag and key fingerprint, nothing else. */
   heldReadVersions(): Array<{ uri: string; etag: string; keyFingerprint?: string }>;
   /** Records the log's lines (redacted, trace level included) until disposed. */
@@ -48,6 +60,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
   const tree = new BucketTreeProvider(connections, whichKey);
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const keysView = new KeysViewProvider(keyRing);
+  const decorations = new EncryptionDecorations(whichKey);
+  const status = new EncryptionStatus(whichKey);
 
   const jobs = {
     changed: () => tree.refresh(),
@@ -59,6 +74,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     keyRing,
     whichKey,
     new KeyMessages(fileSystem.onDidRefuseRead, log),
+    keysView,
+    vscode.window.createTreeView('obs.keys', { treeDataProvider: keysView }),
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
+    status,
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, jobs.reports),
     connections,
     fileSystem,
@@ -93,7 +113,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   return {
     tree,
     treeView,
-    keys: { list: () => keyRing.list(), remove: (fingerprint) => keyRing.remove(fingerprint) },
+    keys: {
+      list: () => keyRing.list(),
+      remove: (fingerprint) => keyRing.remove(fingerprint),
+      view: keysView,
+      statusBar: () => status.shown,
+      decoration: (uri) => decorations.provideFileDecoration(uri),
+    },
     heldReadVersions: () => fileSystem.heldVersions,
     recordLog: () => {
       const lines: string[] = [];

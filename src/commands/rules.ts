@@ -71,7 +71,13 @@ export function removeRuleCommand(): CommandDefinition<RuleTarget, { removed: bo
   return {
     id: 'obs.removeRule',
     parse: (a) => parseRuleTarget(a),
-    async prompt() {
+    async prompt([first]) {
+      // The Keys view's rule item under a key: its id is connection/bucket/prefix (bucket names hold no "/").
+      const use = first as { kind?: string; use?: string } | undefined;
+      const m = use?.kind === 'keyUse' ? /^([^/]+)\/([^/]+)\/(.*)$/s.exec(use.use ?? '') : null;
+      if (m) {
+        return { connection: m[1], bucket: m[2], prefix: m[3] };
+      }
       const { rules } = readEncryptionRules();
       if (rules.length === 0) {
         void vscode.window.showInformationMessage('There are no encryption rules.');

@@ -18,6 +18,8 @@ export interface ObjectKeyInfo extends KeyAnswer {
 
 type Located = Required<Pick<ObsLocation, 'bucket'>> & ObsLocation;
 
+/** Background lookups at once (each is a HEAD, or one per stored key for an SSE-C object). */
+const LOOKUP_CONCURRENCY = 4;
 /** Answers kept at most (oldest dropped first). */
 const MAX_ENTRIES = 20_000;
 
@@ -29,6 +31,9 @@ const id = (l: Located): string => `${l.connectionId}\u0000${l.bucket}\u0000${l.
 export class WhichKey extends Disposable {
   private readonly answers = new Map<string, KeyAnswer>();
   private labels = new Map<string, string>();
+  private readonly pending = new Map<string, { loc: Located; etag?: string }>();
+  private readonly inFlight = new Set<string>();
+  private running = 0;
   private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri[] | undefined>());
   /** Fires with the objects whose answer changed, or undefined when any may have (keys changed). */
   readonly onDidChange = this.changed.event;
@@ -61,6 +66,40 @@ export class WhichKey extends Disposable {
     this.store(loc, { ...answer, etag: answer.etag ?? opts.etag });
     this.changed.fire([toUri(loc)]);
     return this.describe(answer);
+  }
+
+  /**
+   * Asks in the background, a few at a time, once per object however often it is requested; the answer arrives
+   * through onDidChange. Failures are dropped: opening the object reports them.
+   */
+  request(loc: Located, etag?: string): void {
+    const k = id(loc);
+    if (this.pending.has(k)) {
+      return;
+    }
+    this.pending.set(k, { loc, etag });
+    while (this.running < LOOKUP_CONCURRENCY && this.pending.size > this.running) {
+      this.running++;
+      void this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const next = [...this.pending.entries()].find(([k]) => !this.inFlight.has(k));
+        if (!next) {
+          return;
+        }
+        const [k, { loc, etag }] = next;
+        this.inFlight.add(k);
+        await this.lookup(loc, { etag }).catch(() => undefined);
+        this.inFlight.delete(k);
+        this.pending.delete(k);
+      }
+    } finally {
+      this.running--;
+    }
   }
 
   /** Forgets what is known about these objects (they were written, moved or deleted). */

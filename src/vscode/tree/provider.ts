@@ -10,7 +10,6 @@ import type { WhichKey } from '../whichKey';
 import { BucketNode, ConnectionNode, FolderNode, LoadMoreNode, MessageNode, ObjectNode, type TreeNode } from './nodes';
 
 const PAGE_SIZE = 500;
-const HEAD_CONCURRENCY = 4;
 const MAX_SHOWN = 20_000;
 
 export class BucketTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
@@ -173,18 +172,9 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     this.lookUp(queue);
   }
 
-  /** Asks for these nodes' answers, a few at a time; each answer re-renders its node (see the constructor). */
+  /** Asks for these nodes' answers in the background; each answer re-renders its node (see the constructor). */
   private lookUp(nodes: ObjectNode[]): void {
-    const queue = [...nodes];
-    const worker = async () => {
-      for (let node = queue.shift(); node; node = queue.shift()) {
-        // A failure leaves the label at "checking…"; opening the object reports the error.
-        await this.whichKey.lookup(locationOf(node), { etag: node.summary.etag }).catch(() => undefined);
-      }
-    };
-    for (let i = 0; i < HEAD_CONCURRENCY; i++) {
-      void worker();
-    }
+    nodes.forEach((n) => this.whichKey.request(locationOf(n), n.summary.etag));
   }
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import type { ObjectNode, TreeNode } from '../../../src/vscode/tree/nodes';
-import { after, before, suite, test } from '../harness';
+import { after, before, screenshot, suite, test } from '../harness';
 import { aws, awsOk, newKey, rgw, scratchFile, scratchPath, uniqueBucket } from '../support/rgw';
 
 const EXT_ID = 'encrypted-buckets.encrypted-buckets';
@@ -359,6 +359,76 @@ suite('keys and rules', () => {
     }
     const heads = rec.lines.filter((l) => headLine.test(l));
     assert.deepEqual(heads, [], 'no HEAD after a refresh');
+  });
+
+  test('the Keys view lists each key with its short fingerprint and uses; the status bar and the file decorations show encryption and key', async () => {
+    const fpA = await importKey('rule key A', A);
+    const labelA = (await api.keys.list()).find((e) => e.fingerprint === fpA)?.label;
+    let fired = 0;
+    const sub = api.keys.view.onDidChangeTreeData(() => fired++);
+    const extra = newKey();
+    try {
+      await importKey('view key', extra);
+      for (let i = 0; i < 20 && fired === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      sub.dispose();
+    }
+    assert.ok(fired > 0, 'the Keys view refreshes when a key is stored');
+    const items = await api.keys.view.getChildren();
+    const nodeA = items.find((n) => n.kind === 'key' && n.fingerprint === fpA);
+    assert.ok(nodeA && nodeA.kind === 'key');
+    const itemA = api.keys.view.getTreeItem(nodeA);
+    assert.equal(itemA.label, labelA);
+    assert.equal(itemA.description, `${fpA.slice(0, 8)} · used by 1`);
+    assert.equal(itemA.contextValue, 'key');
+    const uses = await api.keys.view.getChildren(nodeA);
+    assert.deepEqual(uses.map((u) => api.keys.view.getTreeItem(u).label), [`${CONN}/${bucket}/a/`]);
+    const unused = items.find((n) => n.kind === 'key' && n.fingerprint === md5b64(extra.raw));
+    assert.ok(unused);
+    assert.match(String(api.keys.view.getTreeItem(unused).description), /· unused$/);
+    assert.ok(!JSON.stringify(items.map((n) => api.keys.view.getTreeItem(n))).includes(A.base64), 'no key bytes in the view');
+
+    // Decorations: badge and tooltip per encryption (asked in the background, then cached).
+    const decoration = async (key: string) => {
+      for (let i = 0; i < 50; i++) {
+        const d = api.keys.decoration(obsUri(key));
+        if (d || i > 20) {
+          return d;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return undefined;
+    };
+    const storedDeco = await decoration('which/ssec-stored.txt');
+    assert.equal(storedDeco?.badge, 'C');
+    assert.equal(storedDeco?.tooltip, `SSE-C ${labelA} (${fpA.slice(0, 8)})`);
+    assert.equal((await decoration('which/ssec-foreign.txt'))?.badge, '!');
+    assert.equal((await decoration('which/kms2.txt'))?.badge, 'K');
+    assert.equal(await decoration('which/plain.txt'), undefined, 'a plain object gets no badge');
+
+    // The status bar: the active editor's object and key; hidden for other editors.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(obsUri('which/ssec-stored.txt')));
+    let shown = api.keys.statusBar();
+    for (let i = 0; i < 50 && !shown?.text.includes('SSE-C'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shown = api.keys.statusBar();
+    }
+    assert.equal(shown?.text, `$(key) SSE-C ${labelA} (${fpA.slice(0, 8)})`);
+    assert.match(shown?.tooltip ?? '', new RegExp(`which/ssec-stored\\.txt: .*opens with the stored key "${labelA}"`));
+    // A picture of the views for people: the tree with its key labels and icons, the Keys view, the status bar.
+    await vscode.commands.executeCommand('workbench.view.extension.obs');
+    await vscode.commands.executeCommand('obs.keys.focus');
+    const stored = (await api.tree.getChildren(await treeNode(['which/']))).find((n) => n.kind === 'object' && n.summary.key === 'which/ssec-stored.txt');
+    if (stored) {
+      await api.treeView.reveal(stored, { expand: true, select: true, focus: false });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    await screenshot('keys-view');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: 'untitled, not an object' }));
+    assert.equal(api.keys.statusBar(), undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   /** The tree node at bucket/<folders...> under this suite's connection. */
