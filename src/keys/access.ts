@@ -2,6 +2,7 @@
 // what encryption a write must carry so that nothing is silently re-encrypted, decrypted or lost.
 import {
   keyFingerprint,
+  StorageError,
   type EncryptionSpec,
   type GetResult,
   type ObjectEncryption,
@@ -11,6 +12,7 @@ import {
   type WriteOptions,
 } from '../storage';
 import { shortFingerprint } from './keyMaterial';
+import { newEncryptionLabel } from './labels';
 import type { ChosenEncryption, NewObjectEncryption } from './rules';
 
 /** The part of the storage client this logic needs (StorageClient satisfies it). */
@@ -204,6 +206,15 @@ export class EncryptedObjectAccess {
     return this.specOf(this.encryptionFor(bucket, key));
   }
 
+  /**
+   * The encryption for a new object at bucket/key, and what to say should the server refuse the write: which
+   * encryption was asked for, for which bucket, and the rule or connection default that chose it.
+   */
+  async forNew(bucket: string, key: string): Promise<{ spec: EncryptionSpec; explain(err: unknown): unknown }> {
+    const chosen = this.encryptionFor(bucket, key);
+    return { spec: await this.specOf(chosen), explain: (err) => explainRefusedWrite(err, bucket, key, chosen) };
+  }
+
   /** The encryption a rule (not a connection default) gives a new object at bucket/key, if a rule governs it. */
   async ruleEncryption(bucket: string, key: string): Promise<EncryptionSpec | undefined> {
     const chosen = this.encryptionFor(bucket, key);
@@ -275,4 +286,31 @@ export class EncryptedObjectAccess {
     }
     return res;
   }
+}
+
+const EXPLAINED = new Set(['KmsKeyUnknown', 'AccessDenied', 'InvalidArgument', 'NotImplemented']);
+
+/** A refused write of a new object, in words; other failures pass unchanged. Keeps the code and the request id. */
+export function explainRefusedWrite(err: unknown, bucket: string, key: string, chosen: ChosenEncryption): unknown {
+  if (!(err instanceof StorageError) || !EXPLAINED.has(err.code)) {
+    return err;
+  }
+  const e = chosen.encryption;
+  const what = newEncryptionLabel(e);
+  const fix = chosen.rule ? 'or change the rule (setting obs.encryptionRules)' : 'or change the connection\'s default encryption';
+  const server = err.serverCode ? ` (${err.serverCode}${err.serverMessage ? `: ${err.serverMessage}` : ''})` : ` (${err.code})`;
+  let message: string;
+  if (err.code === 'KmsKeyUnknown') {
+    message = e.type === 'kms' && e.kmsKeyId
+      ? `${bucket}/${key} was not written: the KMS key id "${e.kmsKeyId}", chosen by ${chosen.chosenBy}, is unknown to the server or not usable. Use a key id the server knows, ${fix}.`
+      : `${bucket}/${key} was not written: bucket ${bucket}'s KMS key is unknown to the server or not usable (${what}, chosen by ${chosen.chosenBy}). Name a KMS key id, ${fix}.`;
+  } else if (err.code === 'AccessDenied') {
+    message = `${bucket}/${key} was not written: the server refused it${server}. Bucket ${bucket} may not allow ${what} (a bucket policy can block SSE-C or require SSE-KMS), which ${chosen.chosenBy} chose; ask for access, ${fix}.`;
+  } else {
+    message = `${bucket}/${key} was not written: bucket ${bucket} does not accept ${what}${server}, which ${chosen.chosenBy} chose. Choose an encryption the bucket accepts, ${fix}.`;
+  }
+  return new StorageError({
+    code: err.code, message, operation: err.operation, status: err.status, serverCode: err.serverCode, serverMessage: err.serverMessage,
+    requestId: err.requestId, hostId: err.hostId, indicator: err.indicator, resource: err.resource, bucket, key, cause: err,
+  });
 }

@@ -1,6 +1,6 @@
 // The one human label of an object's encryption (and of the encryption a new object gets), used by the tree, the
 // decorations, the status bar, reports, prompts and obs.whichKey.
-import type { ObjectEncryption } from '../storage';
+import type { BucketEncryption, ObjectEncryption } from '../storage';
 import { shortFingerprint } from './keyMaterial';
 import type { NewObjectEncryption } from './rules';
 
@@ -47,4 +47,15 @@ export function newEncryptionLabel(e: NewObjectEncryption, keyLabel?: string): s
     case 'sse-c':
       return keyLabel ? `SSE-C ${keyLabel} (${shortFingerprint(e.keyFingerprint)})` : `SSE-C ${shortFingerprint(e.keyFingerprint)}`;
   }
+}
+
+/** A bucket's default encryption (what the server applies to objects written without any). */
+export function bucketEncryptionLabel(b: BucketEncryption | undefined): string {
+  if (!b) {
+    return 'none';
+  }
+  if (b.algorithm === 'kms') {
+    return b.kmsKeyId ? `SSE-KMS ${b.kmsKeyId}` : 'SSE-KMS (the server\'s default KMS key)';
+  }
+  return 'SSE (service key)';
 }

@@ -2,7 +2,7 @@
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
 import { EncryptedObjectAccess, NoKeyOpensObjectError, type OpenedHead } from '../keys/access';
 import {
-  ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketInfo, type EncryptionSpec,
+  ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketEncryption, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
 } from '../storage';
 
@@ -92,6 +92,11 @@ export class ObjectsService {
 
   listBuckets(opts: WorkOptions = {}): Promise<BucketInfo[]> {
     return this.client.listBuckets({ signal: opts.signal });
+  }
+
+  /** The bucket's default encryption (GetBucketEncryption); undefined when it has none. */
+  bucketEncryption(bucket: string, opts: WorkOptions = {}): Promise<BucketEncryption | undefined> {
+    return this.client.getBucketEncryption(bucket, { signal: opts.signal });
   }
 
   /** One page of a folder (delimiter `/`), for views that page. */
@@ -224,9 +229,8 @@ export class ObjectsService {
       throw fail('PreconditionFailed', 'write', bucket, key,
         `${bucket}/${key} changed on the server since it was opened. Reopen it (or compare) before saving, so that the other change is not lost.`);
     }
-    const encryption: EncryptionSpec = existing
-      ? this.access.encryptionToKeep(existing.head.encryption, existing.key)
-      : await this.access.encryptionForNew(bucket, key);
+    const forNew = existing ? undefined : await this.access.forNew(bucket, key);
+    const encryption: EncryptionSpec = forNew?.spec ?? this.access.encryptionToKeep(existing!.head.encryption, existing!.key);
     const res = await saveObject(this.client, bucket, key, { kind: 'bytes', data: content }, {
       // The server enforces what was checked above: a save applies only to the version it was based on, and a
       // new file only if nobody created it meanwhile.
@@ -238,6 +242,9 @@ export class ObjectsService {
       multipartThreshold: this.multipartThreshold,
       signal: opts.signal,
       onProgress: opts.onProgress,
+    }).catch((err: unknown) => {
+      // A new object's encryption came from a rule or a default: a refusal says which, and for which bucket.
+      throw forNew ? forNew.explain(err) : err;
     });
     if (encryption.type === 'sse-c') {
       this.access.remember(bucket, key, encryption.key);
@@ -329,10 +336,13 @@ export class ObjectsService {
     if (exists) {
       await this.access.open(bucket, key, opts.signal); // an SSE-C object no stored key opens is never replaced
     }
-    const encryption = opts.encryption ?? (await this.access.encryptionForNew(bucket, key));
+    const forNew = opts.encryption ? undefined : await this.access.forNew(bucket, key);
+    const encryption = opts.encryption ?? forNew!.spec;
     const res = await uploadObject(this.client, bucket, key, { kind: 'file', path }, {
       encryption, contentType: opts.contentType, signal: opts.signal, onProgress: opts.onProgress,
       ifNoneMatch: exists ? undefined : '*', multipartThreshold: this.multipartThreshold,
+    }).catch((err: unknown) => {
+      throw forNew ? forNew.explain(err) : err;
     });
     if (encryption.type === 'sse-c') {
       this.access.remember(bucket, key, encryption.key);

@@ -1,7 +1,7 @@
 // The obs.buckets tree: connections -> buckets -> folders -> objects, with each object's encryption shown.
 // Errors become a visible item (never an endless spinner).
 import * as vscode from 'vscode';
-import { newEncryptionLabel } from '../../keys/labels';
+import { bucketEncryptionLabel, newEncryptionLabel } from '../../keys/labels';
 import { newObjectEncryption, onEncryptionRulesChanged } from '../config';
 import type { ConnectionManager } from '../connections';
 import { Disposable } from '../disposable';
@@ -63,6 +63,30 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       default:
         return node.toTreeItem();
     }
+  }
+
+  /** A bucket's tooltip, asked for when a person hovers: its default encryption and what new objects get. */
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    if (node.kind !== 'bucket') {
+      return item;
+    }
+    const ac = new AbortController();
+    const sub = token.onCancellationRequested(() => ac.abort());
+    let bucketDefault: string;
+    try {
+      const s = await this.connections.session(node.connectionId);
+      bucketDefault = bucketEncryptionLabel(await s.objects.bucketEncryption(node.bucket, { signal: ac.signal }));
+    } catch (err) {
+      bucketDefault = `unknown (${describeError(err).message})`;
+    } finally {
+      sub.dispose();
+    }
+    item.tooltip = new vscode.MarkdownString([
+      `**${node.bucket}**${node.location ? ` (${node.location})` : ''}`,
+      `Bucket default encryption: ${bucketDefault}`,
+      `New objects: ${this.newObjects(node.connectionId, node.bucket, '')}`,
+    ].join('\n\n'));
+    return item;
   }
 
   /** The encryption a new object at this key gets, and the rule or default that chose it, in words. */

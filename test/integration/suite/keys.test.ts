@@ -431,6 +431,38 @@ suite('keys and rules', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('a bucket\'s tooltip shows its default encryption; a write refused for the encryption a rule chose names the KMS key id and the rule', async () => {
+    // This RGW refuses PutBucketEncryption (InvalidArgument), so the bucket here has no default: the tooltip says so.
+    const roots = await api.tree.getChildren();
+    const conn = roots.find((n) => n.kind === 'connection' && n.connectionId === CONN);
+    assert.ok(conn);
+    const node = (await api.tree.getChildren(conn)).find((n) => n.kind === 'bucket' && n.bucket === bucket);
+    assert.ok(node);
+    const rec = api.recordLog();
+    let tip: string;
+    try {
+      const item = await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node, new vscode.CancellationTokenSource().token);
+      tip = (item.tooltip as vscode.MarkdownString).value;
+    } finally {
+      rec.dispose();
+    }
+    assert.ok(rec.lines.some((l) => / getBucketEncryption /.test(l)), `GetBucketEncryption was asked: ${rec.lines.join('\n')}`);
+    assert.ok(tip.includes('Bucket default encryption: none'), tip);
+    assert.ok(tip.includes(`New objects: SSE-KMS ${rgw.kms1}, by the default of connection "${CONN}"`), tip);
+
+    await run('obs.addRule', { connection: CONN, bucket, prefix: 'badkms/', encryption: { type: 'kms', kmsKeyId: 'no-such-kms-key' } });
+    try {
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(obsUri('badkms/new.txt'), Buffer.from('x'))), (err: Error) => {
+        assert.ok(err instanceof vscode.FileSystemError, String(err));
+        assert.match(err.message, new RegExp(`${bucket}/badkms/new\\.txt was not written: the KMS key id "no-such-kms-key", chosen by rule "${CONN}/${bucket}/badkms/", is unknown`));
+        return true;
+      });
+      assert.notEqual((await aws(['s3api', 'head-object', '--bucket', bucket, '--key', 'badkms/new.txt'])).code, 0, 'nothing was written');
+    } finally {
+      await run('obs.removeRule', { connection: CONN, bucket, prefix: 'badkms/' });
+    }
+  });
+
   /** The tree node at bucket/<folders...> under this suite's connection. */
   const treeNode = async (folders: string[]): Promise<TreeNode> => {
     const roots = await api.tree.getChildren();
