@@ -39,14 +39,17 @@ export async function sendConditional<T>(
   const { operation, bucket, key, signal } = target;
   const profile = t.profile;
   const current = (): Promise<string | undefined> => currentEtag((b, o) => listObjects(t, b, o), bucket, key, signal);
+  // The form actually sent decides, not the profile when the answer comes: a concurrent request may have learned the
+  // quirk meanwhile, and this request (sent quoted) still deserves its bare repeat.
+  const sentBare = profile.quirks.ifMatchUnquoted;
   try {
-    return await send(conditionHeaders(c, profile.quirks.ifMatchUnquoted));
+    return await send(conditionHeaders(c, sentBare));
   } catch (e) {
     if (!isStorageError(e, 'PreconditionFailed')) {
       throw e;
     }
     const now = await orKeep(current(), e);
-    const quotingQuirk = c.ifMatch !== undefined && c.ifNoneMatch === undefined && !profile.quirks.ifMatchUnquoted
+    const quotingQuirk = c.ifMatch !== undefined && c.ifNoneMatch === undefined && !sentBare
       && unquoteEtag(c.ifMatch) !== '*' && now !== undefined && sameEtag(now, c.ifMatch);
     if (!quotingQuirk) {
       throw conflictError(operation, bucket, key, c, now, e);

@@ -1,5 +1,6 @@
 // Server-side copy: CopyObject and the copy-source header pieces shared with UploadPartCopy.
 
+import { sendConditional } from './conditionalRequest';
 import { encodeKey } from '../encode';
 import { errorFromResponse, StorageError } from '../errors';
 import { Dialect } from '../dialect';
@@ -57,10 +58,14 @@ export async function copyObject(t: Transport, source: CopySource, bucket: strin
       headers[d.metadataPrefix + name.toLowerCase()] = value;
     }
   }
-  if (opts?.sourceIfMatch) {
-    headers[`${d.prefix}copy-source-if-match`] = opts.sourceIfMatch;
-  }
-  const res = await t.send({ operation: 'copyObject', method: 'PUT', bucket, key, headers, signal: opts?.signal });
+  // copy-source-if-match follows the one If-Match policy (RGW compares it unquoted too): the condition is on the
+  // source, so a 412 is checked against the source's current ETag.
+  const res = await sendConditional(t, { operation: 'copyObject', bucket: source.bucket, key: source.key, signal: opts?.signal },
+    { ifMatch: opts?.sourceIfMatch || undefined },
+    (condition) => t.send({
+      operation: 'copyObject', method: 'PUT', bucket, key, signal: opts?.signal,
+      headers: condition['if-match'] === undefined ? headers : { ...headers, [`${d.prefix}copy-source-if-match`]: condition['if-match'] },
+    }));
   const { etag, lastModified } = requireCopyEtag(res, 'copyObject', bucket, key);
   const encryption = await verifyEncryption((b, k, o) => headObject(t, b, k, o), { operation: 'copyObject', bucket, key }, opts?.encryption, parseEncryption(res.headers), opts?.signal);
   const out: CopyResult = { etag, encryption };

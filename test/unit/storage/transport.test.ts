@@ -208,6 +208,33 @@ void test('If-Match: a quoted ETag refused with 412 while the object has exactly
   });
 });
 
+void test('If-Match: concurrent writes sent quoted before the quirk was learned each get their bare repeat (no false conflict)', async () => {
+  let quoted = 0;
+  await withServer((req, res) => {
+    if (req.method === 'GET') {
+      const key = new URL(req.url, 'http://x').searchParams.get('prefix') ?? '';
+      res.end(`<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>${key}</Key><Size>1</Size><ETag>"abc"</ETag>`
+        + '<LastModified>2026-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>');
+      return;
+    }
+    const bare = req.headers['if-match'] === 'abc';
+    // The second quoted write is answered last, after the first one has taught the client the bare form.
+    const delay = bare ? 0 : quoted++ === 0 ? 0 : 150;
+    setTimeout(() => {
+      res.statusCode = bare ? 200 : 412;
+      res.end(bare ? '' : xmlError('PreconditionFailed'));
+    }, delay);
+  }, async (endpoint) => {
+    const client = new StorageClient(config(endpoint));
+    try {
+      await Promise.all(['k1', 'k2'].map((k) => client.putObject('b', k, new Uint8Array(1), { ifMatch: '"abc"' })));
+      assert.equal(client.profile.quirks.ifMatchUnquoted, true);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
 void test('getObject streams the body and reports the total size of a ranged answer', async () => {
   await withServer((_r, res) => {
     res.statusCode = 206;
