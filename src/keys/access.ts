@@ -221,6 +221,16 @@ export class EncryptedObjectAccess {
     return chosen.rule ? this.specOf(chosen) : undefined;
   }
 
+  /** The label of the encryption a rule (not a connection default) gives a new object at bucket/key, if any. */
+  ruleLabel(bucket: string, key: string): string | undefined {
+    try {
+      const chosen = this.encryptionFor(bucket, key);
+      return chosen.rule ? newEncryptionLabel(chosen.encryption) : undefined;
+    } catch {
+      return undefined; // a broken rule: the write itself says why
+    }
+  }
+
   private async specOf(chosen: ChosenEncryption): Promise<EncryptionSpec> {
     const def = chosen.encryption;
     switch (def.type) {

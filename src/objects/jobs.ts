@@ -236,7 +236,8 @@ export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOp
       }
       item.from = encryptionLabel(st.encryption) ?? '?';
       if (spec.encryption.type === 'keep') {
-        item.to = item.from;
+        // A new object under a rule's prefix gets the rule's encryption (see ObjectsService.copy).
+        item.to = (!inPlace && (await dst.ruleEncryptionLabel(p.target.bucket, p.target.key))) || item.from;
       }
       if (!st.opensWithStoredKey) {
         return { ...item, status: 'failed', error: `${item.source} is encrypted with an SSE-C key that is not stored; import its key to copy it.` };

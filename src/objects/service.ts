@@ -416,6 +416,11 @@ export class ObjectsService {
     return dest.receive(target, body, head, { encryption, overwrite: opts.overwrite, signal: opts.signal, onProgress: opts.onProgress });
   }
 
+  /** What a copy with `keep` to bucket/key gets when a rule governs that key (the plan shows it), else undefined. */
+  async ruleEncryptionLabel(bucket: string, key: string): Promise<string | undefined> {
+    return this.access.ruleLabel(bucket, key);
+  }
+
   /**
    * A copy's encryption: an explicit choice as asked; `keep` keeps the source's, except that a new object under a
    * prefix an encryption rule governs gets the rule's encryption (the rule is the prefix's policy; in place, keep

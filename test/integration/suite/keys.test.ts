@@ -212,6 +212,8 @@ suite('keys and rules', () => {
   test('a copy with keep into a rule\'s prefix gets the rule\'s encryption; outside any rule keep keeps', async () => {
     await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'src/plain.txt', '--body', scratchFile('copy me\n')]);
     const loc = (key: string) => ({ connection: CONN, bucket, key });
+    const plan = await run<{ planned: number; items: Array<{ from: string; to: string }> }>('obs.copy', { source: loc('src/plain.txt'), target: loc('a/b/copied.txt'), dryRun: true });
+    assert.deepEqual(plan.items.map((i) => [i.from, i.to]), [['not encrypted', `SSE-C ${md5b64(B.raw).slice(0, 8)}`]], 'the plan shows the rule\'s encryption');
     const into = await run<{ done: number; items: Array<{ to: string }> }>('obs.copy', { source: loc('src/plain.txt'), target: loc('a/b/copied.txt') });
     assert.equal(into.done, 1, JSON.stringify(into));
     assert.equal((await head('a/b/copied.txt', B)).SSECustomerKeyMD5, md5b64(B.raw));
