@@ -267,7 +267,8 @@ export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOp
       if (spec.dryRun) {
         return { ...item, bytes: st.size };
       }
-      const ifUnchanged = spec.kind === 'reencrypt' && spec.ifUnchanged ? st.etag : undefined;
+      // A copy takes exactly the version looked at above; an in-place re-encrypt also writes only over it.
+      const ifUnchanged = spec.kind === 'copy' || spec.ifUnchanged ? st.etag : undefined;
       const res = crossing
         ? await src.copyTo(p.source, dst, p.target, { encryption: choice, overwrite: spec.kind === 'copy' ? spec.overwrite : true, signal: opts.signal, ifUnchanged })
         : await src.copy(p.source, p.target, {

@@ -90,6 +90,31 @@ export class ObjectsService {
     private readonly multipartThreshold = SAVE_MULTIPART_THRESHOLD,
   ) {}
 
+  /**
+   * What `stat` just opened, handed to a copy of that same version (`ifUnchanged` = its ETag) so a job does not HEAD
+   * each object twice. Safe because such a copy is conditional on that ETag anyway. Bounded; key bytes stay here.
+   */
+  private readonly recentlyOpened = new Map<string, OpenedHead>();
+
+  private handOff(bucket: string, key: string, opened: OpenedHead): void {
+    const id = `${bucket}\u0000${key}`;
+    this.recentlyOpened.delete(id);
+    this.recentlyOpened.set(id, opened);
+    if (this.recentlyOpened.size > 256) {
+      const oldest = this.recentlyOpened.keys().next().value;
+      if (oldest !== undefined) {
+        this.recentlyOpened.delete(oldest);
+      }
+    }
+  }
+
+  private takeOver(bucket: string, key: string, etag: string | undefined): OpenedHead | undefined {
+    const id = `${bucket}\u0000${key}`;
+    const opened = this.recentlyOpened.get(id);
+    this.recentlyOpened.delete(id);
+    return etag !== undefined && opened?.head.etag === etag ? opened : undefined;
+  }
+
   listBuckets(opts: WorkOptions = {}): Promise<BucketInfo[]> {
     return this.client.listBuckets({ signal: opts.signal });
   }
@@ -146,7 +171,9 @@ export class ObjectsService {
       return { kind: 'folder' };
     }
     try {
-      const { head } = await this.access.open(bucket, key, opts.signal);
+      const opened = await this.access.open(bucket, key, opts.signal);
+      this.handOff(bucket, key, opened);
+      const { head } = opened;
       return { kind: 'file', size: head.size, lastModified: head.lastModified, etag: head.etag, encryption: head.encryption, opensWithStoredKey: true };
     } catch (err) {
       if (codeOf(err) === 'NoKeyOpensObject') {
@@ -375,7 +402,7 @@ export class ObjectsService {
     if (!opts.overwrite && !inPlace && (await this.exists(target.bucket, target.key, opts))) {
       throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
     }
-    const opened = await this.access.open(source.bucket, source.key, opts.signal);
+    const opened = this.takeOver(source.bucket, source.key, opts.ifUnchanged) ?? await this.access.open(source.bucket, source.key, opts.signal);
     const encryption = await this.chooseForCopy(opened, this, target, opts.encryption, inPlace);
     if (opts.ifUnchanged !== undefined && opts.ifUnchanged !== opened.head.etag) {
       throw fail('PreconditionFailed', 'copy', source.bucket, source.key, `${source.bucket}/${source.key} changed on the server meanwhile.`);
@@ -408,7 +435,7 @@ export class ObjectsService {
     if (!opts.overwrite && (await dest.exists(target.bucket, target.key, opts))) {
       throw fail('PreconditionFailed', 'copy', target.bucket, target.key, `${target.bucket}/${target.key} already exists.`);
     }
-    const opened = await this.access.open(source.bucket, source.key, opts.signal);
+    const opened = this.takeOver(source.bucket, source.key, opts.ifUnchanged) ?? await this.access.open(source.bucket, source.key, opts.signal);
     const encryption = await this.chooseForCopy(opened, dest, target, opts.encryption, false);
     const { head, body } = await downloadObject(this.client, source.bucket, source.key, {
       sseCustomerKey: opened.key, ifMatch: opts.ifUnchanged ?? opened.head.etag, signal: opts.signal,
