@@ -124,14 +124,16 @@ describe('npm start (the front door)', () => {
   let page;
 
   const shot = (name) => page?.screenshot({ path: path.join(RESULTS, `${name}.png`) }).catch(() => undefined);
-  const row = (label) => page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label}"]`).first();
+  // Rows of the Buckets view only (the Keys view below it has rows such as "demo key ...").
+  const bucketsView = () => page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: /^\s*Buckets/ }) });
+  const row = (label) => bucketsView().locator(`.monaco-list-row[aria-label^="${label}"]`).first();
   const expand = async (label) => {
     const r = row(label);
     await r.waitFor({ timeout: UI_TIMEOUT_MS });
     if ((await r.getAttribute('aria-expanded')) !== 'true') {
       await r.click();
     }
-    await page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label}"][aria-expanded="true"]`).first()
+    await bucketsView().locator(`.monaco-list-row[aria-label^="${label}"][aria-expanded="true"]`).first()
       .waitFor({ timeout: UI_TIMEOUT_MS });
   };
   const editorText = () => page.locator('.editor-instance .monaco-editor .view-lines').first().textContent()
