@@ -84,11 +84,29 @@ const isKeyFailure = (err: unknown) => {
  */
 export class KeyMemo {
   private readonly map = new Map<string, string>();
+  /** The key that last opened an object in each folder: its neighbours usually share it. */
+  private readonly folders = new Map<string, string>();
   constructor(private readonly limit = 5000) {}
   get(bucket: string, key: string): string | undefined {
     return this.map.get(`${bucket}\u0000${key}`);
   }
-  set(bucket: string, key: string, fingerprint: string): void {
+  /** A guess for an object not opened yet: the key its folder's last SSE-C object opened with. */
+  folderHint(bucket: string, key: string): string | undefined {
+    return this.folders.get(`${bucket}\u0000${key.slice(0, key.lastIndexOf('/') + 1)}`);
+  }
+  /** `opened`: the key was found by reading (a hint for the folder); a key we wrote with says nothing of the rest. */
+  set(bucket: string, key: string, fingerprint: string, opened = true): void {
+    const folder = `${bucket}\u0000${key.slice(0, key.lastIndexOf('/') + 1)}`;
+    if (opened) {
+      this.folders.delete(folder);
+      this.folders.set(folder, fingerprint);
+    }
+    if (this.folders.size > this.limit) {
+      const oldestFolder = this.folders.keys().next().value;
+      if (oldestFolder !== undefined) {
+        this.folders.delete(oldestFolder);
+      }
+    }
     const id = `${bucket}\u0000${key}`;
     this.map.delete(id);
     this.map.set(id, fingerprint);
@@ -148,6 +166,22 @@ export class EncryptedObjectAccess {
         return hit;
       }
     }
+    // Objects of one folder usually share a key: trying it first spares the keyless HEAD and its error answer (on
+    // RGW over TLS an error answer costs a new connection). A guess that does not fit costs one request, no more.
+    const hint = remembered ? undefined : this.memo.folderHint(bucket, key);
+    const hintKey = hint ? await this.keys.byFingerprint(hint) : undefined;
+    if (hint && hintKey) {
+      const hit = await tryKey({ fingerprint: hint, key: hintKey }).catch((err: unknown) => {
+        if ((err as { code?: unknown })?.code === 'Aborted') {
+          throw err;
+        }
+        tried.delete(hint);
+        return undefined;
+      });
+      if (hit?.key) {
+        return hit;
+      }
+    }
     try {
       return { head: await this.client.headObject(bucket, key, { signal }) };
     } catch (err) {
@@ -184,7 +218,7 @@ export class EncryptedObjectAccess {
 
   /** Remembers that `k` opens this object (after we wrote it so): only its fingerprint is kept. */
   remember(bucket: string, key: string, k: Uint8Array): void {
-    this.memo.set(bucket, key, keyFingerprint(k));
+    this.memo.set(bucket, key, keyFingerprint(k), false);
   }
 
   /** Reads a whole object (for the editor), with the key that opens it. */
@@ -292,7 +326,7 @@ export class EncryptedObjectAccess {
       ifNoneMatch: opts.ifNoneMatch,
     });
     if (encryption.type === 'sse-c') {
-      this.memo.set(bucket, key, keyFingerprint(encryption.key));
+      this.memo.set(bucket, key, keyFingerprint(encryption.key), false);
     }
     return res;
   }

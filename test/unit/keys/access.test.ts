@@ -76,6 +76,22 @@ describe('EncryptedObjectAccess', () => {
     assert.equal(store.heads, 1);
   });
 
+  it('tries the key that opened a neighbour in the same folder first (one HEAD), but not a key it only wrote with', async () => {
+    const store = new FakeStore();
+    for (const k of ['d/1', 'd/2', 'd/3']) {
+      store.objects.set(k, { data: Buffer.from(k), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
+    }
+    const access = new EncryptedObjectAccess(store, ring([kA, kB]), sameEverywhere({ type: 'none' }));
+    await access.open('b', 'd/1'); // keyless HEAD, then A (wrong), then B
+    store.heads = 0;
+    await access.open('b', 'd/2');
+    assert.equal(store.heads, 1, 'the folder hint (B) opened it at once');
+    access.remember('b', 'd/new', kA); // written with A: says nothing about d/3
+    store.heads = 0;
+    await access.open('b', 'd/3');
+    assert.equal(store.heads, 1, 'still B first');
+  });
+
   it('names the object and says no stored key opens it when none fits', async () => {
     const store = new FakeStore();
     store.objects.set('dir/secret.txt', { data: Buffer.from('hi'), enc: { type: 'sse-c', key: kB }, etag: '"e"' });
