@@ -338,7 +338,7 @@ export function reencryptCommand(deps: JobDeps): CommandDefinition<ReencryptArgs
   };
 }
 
-export function resumeJobCommand(deps: JobDeps): CommandDefinition<{ record: JobRecord }, JobReport> {
+export function resumeJobCommand(deps: JobDeps): CommandDefinition<{ jobId: string }, JobReport> {
   const load = async (jobId: string): Promise<JobRecord> => {
     const record = await deps.store.load(jobId);
     if (!record) {
@@ -353,15 +353,15 @@ export function resumeJobCommand(deps: JobDeps): CommandDefinition<{ record: Job
       if (!jobId) {
         throw new InvalidArgumentError('Which job? Pass { jobId }.');
       }
-      // The journal is read in run(); parse stays synchronous.
-      return { record: { jobId } as JobRecord };
+      return { jobId };
     },
     async prompt() {
       const record = await pickJob(deps, (r) => r.state !== 'finished' && !running.has(r.jobId), 'Job to resume');
-      return record ? { record } : undefined;
+      return record ? { jobId: record.jobId } : undefined;
     },
     progressTitle: () => 'Resuming the job',
-    run: async (a, ctx) => execute(deps, a.record.spec ? a.record : await load(a.record.jobId), ctx),
+    // The journal is read when the job runs, so a resume always starts from what was last recorded.
+    run: async (a, ctx) => execute(deps, await load(a.jobId), ctx),
   };
 }
 

@@ -1,5 +1,6 @@
 // Reading and writing objects with the right encryption, without `vscode`: which key opens an object, and
 // what encryption a write must carry so that nothing is silently re-encrypted, decrypted or lost.
+import { setBounded } from './boundedMap';
 import {
   keyFingerprint,
   StorageError,
@@ -96,26 +97,10 @@ export class KeyMemo {
   }
   /** `opened`: the key was found by reading (a hint for the folder); a key we wrote with says nothing of the rest. */
   set(bucket: string, key: string, fingerprint: string, opened = true): void {
-    const folder = `${bucket}\u0000${key.slice(0, key.lastIndexOf('/') + 1)}`;
     if (opened) {
-      this.folders.delete(folder);
-      this.folders.set(folder, fingerprint);
+      setBounded(this.folders, `${bucket}\u0000${key.slice(0, key.lastIndexOf('/') + 1)}`, fingerprint, this.limit);
     }
-    if (this.folders.size > this.limit) {
-      const oldestFolder = this.folders.keys().next().value;
-      if (oldestFolder !== undefined) {
-        this.folders.delete(oldestFolder);
-      }
-    }
-    const id = `${bucket}\u0000${key}`;
-    this.map.delete(id);
-    this.map.set(id, fingerprint);
-    if (this.map.size > this.limit) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) {
-        this.map.delete(oldest);
-      }
-    }
+    setBounded(this.map, `${bucket}\u0000${key}`, fingerprint, this.limit);
   }
 }
 

@@ -230,7 +230,7 @@ export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOp
       from: '?', to: describeChoice(spec.encryption), status: 'planned', bytes: 0,
     };
     try {
-      const st = await src.stat(p.source.bucket, p.source.key, { signal: opts.signal });
+      const st = await src.stat(p.source.bucket, p.source.key, { signal: opts.signal, handOff: !spec.dryRun });
       if (st.kind !== 'file') {
         return { ...item, status: 'skipped', reason: 'not an object' };
       }

@@ -1,5 +1,6 @@
 // The one door to the store for every adapter (file system, tree, commands). No `vscode`: it decides keys,
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
+import { setBounded } from '../keys/boundedMap';
 import { EncryptedObjectAccess, NoKeyOpensObjectError, type OpenedHead } from '../keys/access';
 import {
   ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketEncryption, type BucketInfo, type EncryptionSpec,
@@ -96,18 +97,6 @@ export class ObjectsService {
    */
   private readonly recentlyOpened = new Map<string, OpenedHead>();
 
-  private handOff(bucket: string, key: string, opened: OpenedHead): void {
-    const id = `${bucket}\u0000${key}`;
-    this.recentlyOpened.delete(id);
-    this.recentlyOpened.set(id, opened);
-    if (this.recentlyOpened.size > 256) {
-      const oldest = this.recentlyOpened.keys().next().value;
-      if (oldest !== undefined) {
-        this.recentlyOpened.delete(oldest);
-      }
-    }
-  }
-
   private takeOver(bucket: string, key: string, etag: string | undefined): OpenedHead | undefined {
     const id = `${bucket}\u0000${key}`;
     const opened = this.recentlyOpened.get(id);
@@ -165,14 +154,17 @@ export class ObjectsService {
   }
 
   /** A file (with the stored key that opens it, if any), a folder, or NoSuchKey. */
-  async stat(bucket: string, key: string, opts: WorkOptions = {}): Promise<ObjectStat> {
+  /** `handOff`: a copy of this exact version follows (a job), so keep what was opened for it, once. */
+  async stat(bucket: string, key: string, opts: WorkOptions & { handOff?: boolean } = {}): Promise<ObjectStat> {
     if (key === '' || key.endsWith('/')) {
       await this.listPage(bucket, key, { ...opts, maxKeys: 1 });
       return { kind: 'folder' };
     }
     try {
       const opened = await this.access.open(bucket, key, opts.signal);
-      this.handOff(bucket, key, opened);
+      if (opts.handOff) {
+        setBounded(this.recentlyOpened, `${bucket}\u0000${key}`, opened, 256);
+      }
       const { head } = opened;
       return { kind: 'file', size: head.size, lastModified: head.lastModified, etag: head.etag, encryption: head.encryption, opensWithStoredKey: true };
     } catch (err) {

@@ -1,6 +1,7 @@
 // obs://<connection>/<bucket>/<key> as a VS Code file system. A thin adapter: it maps URIs to (bucket, key) and
 // errors to FileSystemError; the objects service decides keys, encryption and transfers.
 import * as vscode from 'vscode';
+import { setBounded } from '../keys/boundedMap';
 import type { ObjectVersion } from '../objects';
 import type { ConnectionManager, ConnectionSession } from './connections';
 import { Disposable } from './disposable';
@@ -139,16 +140,9 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
   }
 
   private remember(uri: vscode.Uri, version: ObjectVersion): void {
-    const id = uri.toString();
-    this.readVersions.delete(id);
-    this.readVersions.set(id, version);
-    if (this.readVersions.size > MAX_READ_VERSIONS) {
-      const oldest = this.readVersions.keys().next().value;
-      if (oldest !== undefined) {
-        this.readVersions.delete(oldest);
-      }
-    }
+    setBounded(this.readVersions, uri.toString(), version, MAX_READ_VERSIONS);
   }
+
 
   private async guard<T>(uri: vscode.Uri, work: (loc: ObsLocation, s: ConnectionSession) => Promise<T>): Promise<T> {
     try {
