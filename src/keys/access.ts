@@ -74,7 +74,7 @@ export class MissingDefaultKeyError extends Error {
   }
 }
 
-const isKeyFailure = (err: unknown) => {
+export const isKeyFailure = (err: unknown): boolean => {
   const code = (err as { code?: unknown })?.code;
   return code === 'KeyMissing' || code === 'KeyWrong';
 };
@@ -190,6 +190,28 @@ export class EncryptedObjectAccess {
       }
     }
     throw new NoKeyOpensObjectError(bucket, key, tried.size);
+  }
+
+  /**
+   * The key a read may try without a HEAD first: the one remembered for this object, else the one its folder's
+   * objects opened with. Undefined when there is no such guess.
+   */
+  async guess(bucket: string, key: string): Promise<CandidateKey | undefined> {
+    const fingerprint = this.memo.get(bucket, key) ?? this.memo.folderHint(bucket, key);
+    const k = fingerprint ? await this.keys.byFingerprint(fingerprint) : undefined;
+    return fingerprint && k ? { fingerprint, key: k } : undefined;
+  }
+
+  /**
+   * What a read with `guess` proved: the opened object when the server echoed the guessed key's MD5 (RGW accepts
+   * SSE-C headers on a plaintext object, so only the echo proves a key), else undefined.
+   */
+  confirm(bucket: string, key: string, head: ObjectHead, guess: CandidateKey): OpenedHead | undefined {
+    if (head.encryption.type !== 'sse-c' || head.encryption.keyMd5 !== guess.fingerprint) {
+      return undefined;
+    }
+    this.memo.set(bucket, key, guess.fingerprint);
+    return { head, key: guess.key };
   }
 
   /** Only an ordering hint for reads: a broken rule must not stop an object from opening. */

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { shortFingerprint } from '../keys/keyMaterial';
 import { encryptionLabel } from '../keys/labels';
 import { sameKmsKey, StorageError, type EncryptionSpec, type ObjectEncryption } from '../storage';
+import { AdaptiveLimit } from './adaptive';
 import type { ObjectsService } from './service';
 
 export interface ObjectLocation {
@@ -86,7 +87,7 @@ export interface JobProgress {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
-  /** Objects in flight at once (default 4). */
+  /** Objects in flight at once; without it the width adapts (from 4, up while it pays, down on throttling). */
   concurrency?: number;
 }
 
@@ -97,6 +98,8 @@ interface Pair {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+/** The most objects an adaptive job keeps in flight. */
+const MAX_CONCURRENCY = 32;
 /** The journal is written at most this often while a job runs (and always at its end). */
 const JOURNAL_INTERVAL_MS = 1000;
 
@@ -198,6 +201,55 @@ function errorText(err: unknown): string {
 
 const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
 
+/**
+ * Runs `work` over the pairs: `width` at once when given, else as many as pays (an AdaptiveLimit fed with each
+ * completion and with every throttling answer of the connections involved). Stops taking new pairs once `signal`
+ * fires; rejects with the first error `work` throws.
+ */
+async function pool(pairs: Pair[], width: number | undefined, env: JobEnvironment, signal: AbortSignal | undefined, work: (p: Pair) => Promise<void>): Promise<void> {
+  const limit = width === undefined ? new AdaptiveLimit({ initial: DEFAULT_CONCURRENCY, max: MAX_CONCURRENCY }) : undefined;
+  const services = new Set<ObjectsService>();
+  if (limit) {
+    for (const name of new Set(pairs.flatMap((p) => [p.source.connection, p.target.connection]))) {
+      services.add(await env.objects(name));
+    }
+  }
+  const throttles = (): number => [...services].reduce((n, s) => n + s.throttles, 0);
+  let seen = throttles();
+  let next = 0;
+  let running = 0;
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fill = (): void => {
+      while (!failed && !signal?.aborted && next < pairs.length && running < (limit?.limit ?? width ?? DEFAULT_CONCURRENCY)) {
+        const p = pairs[next++];
+        running++;
+        work(p).then(() => {
+          running--;
+          if (limit) {
+            const now = throttles();
+            if (now > seen) {
+              seen = now;
+              limit.throttled();
+            } else {
+              limit.completed();
+            }
+          }
+          fill();
+        }, (err: unknown) => {
+          running--;
+          failed = true;
+          reject(err);
+        });
+      }
+      if (running === 0 && !failed) {
+        resolve();
+      }
+    };
+    fill();
+  });
+}
+
 /** Runs (or resumes) a job; returns its report. A cancelled job returns its partial report with `cancelled`. */
 export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOptions = {}): Promise<JobReport> {
   const { spec } = record;
@@ -230,6 +282,21 @@ export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOp
       from: '?', to: describeChoice(spec.encryption), status: 'planned', bytes: 0,
     };
     try {
+      if (inPlace && !spec.dryRun && spec.kind === 'reencrypt' && choice.type !== 'keep') {
+        // Where the store cannot copy encrypted objects, a small object is read once and written back: no HEAD.
+        const fast = await src.rewriteInPlace(p.source.bucket, p.source.key, {
+          size: p.size, encryption: choice, ifUnchanged: spec.ifUnchanged, signal: opts.signal,
+          skipIf: (e) => alreadyIn(e, spec.encryption),
+        });
+        if (fast && 'skipped' in fast) {
+          const from = encryptionLabel(fast.skipped) ?? '?';
+          return { ...item, from, status: 'skipped', reason: `already ${from}` };
+        }
+        if (fast) {
+          record.done.push(itemId(p));
+          return { ...item, path: 'streamed', from: encryptionLabel(fast.from) ?? '?', to: encryptionLabel(fast.encryption) ?? item.to, status: 'done', bytes: fast.size };
+        }
+      }
       const st = await src.stat(p.source.bucket, p.source.key, { signal: opts.signal, handOff: !spec.dryRun });
       if (st.kind !== 'file') {
         return { ...item, status: 'skipped', reason: 'not an object' };
@@ -289,28 +356,25 @@ export async function runJob(env: JobEnvironment, record: JobRecord, opts: RunOp
     }
   };
 
-  let next = 0;
   let cancelled = false;
-  const worker = async (): Promise<void> => {
-    while (next < pairs.length && !opts.signal?.aborted) {
-      const p = pairs[next++];
-      try {
-        const item = await one(p);
-        items.push(item);
-        progress.items++;
-        progress.bytes += p.size;
-        opts.onProgress?.({ ...progress });
-        await journal();
-      } catch (err) {
-        if (codeOf(err) === 'Aborted' || opts.signal?.aborted) {
-          cancelled = true;
-          return;
-        }
-        throw err;
-      }
-    }
+  const finish = async (p: Pair, item: JobItem): Promise<void> => {
+    items.push(item);
+    progress.items++;
+    progress.bytes += p.size;
+    opts.onProgress?.({ ...progress });
+    await journal();
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, Math.max(1, pairs.length)) }, worker));
+  await pool(pairs, opts.concurrency, env, opts.signal, async (p) => {
+    try {
+      await finish(p, await one(p));
+    } catch (err) {
+      if (codeOf(err) === 'Aborted' || opts.signal?.aborted) {
+        cancelled = true;
+        return;
+      }
+      throw err;
+    }
+  });
   cancelled = cancelled || (opts.signal?.aborted ?? false);
 
   const count = (s: ItemStatus): number => items.filter((i) => i.status === s).length;

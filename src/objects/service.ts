@@ -1,7 +1,7 @@
 // The one door to the store for every adapter (file system, tree, commands). No `vscode`: it decides keys,
 // encryption and transfers; the adapters only map URIs to (bucket, key) and errors to VS Code's vocabulary.
 import { setBounded } from '../keys/boundedMap';
-import { EncryptedObjectAccess, NoKeyOpensObjectError, type OpenedHead } from '../keys/access';
+import { EncryptedObjectAccess, isKeyFailure, NoKeyOpensObjectError, type OpenedHead } from '../keys/access';
 import {
   ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketEncryption, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
@@ -75,6 +75,8 @@ const MOVE_CONCURRENCY = 2;
 
 /** Writes at or above this size go multipart through the transfer engine. */
 export const SAVE_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+/** In-place re-encrypts up to this size may skip the HEAD (one GET, one PUT). */
+const REWRITE_MAX_BYTES = 8 * 1024 * 1024;
 
 const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
 
@@ -102,6 +104,11 @@ export class ObjectsService {
     const opened = this.recentlyOpened.get(id);
     this.recentlyOpened.delete(id);
     return etag !== undefined && opened?.head.etag === etag ? opened : undefined;
+  }
+
+  /** How many times this connection's store has answered "slow down" so far (the job engine adapts to it). */
+  get throttles(): number {
+    return this.client.profile.throttles;
   }
 
   listBuckets(opts: WorkOptions = {}): Promise<BucketInfo[]> {
@@ -414,6 +421,53 @@ export class ObjectsService {
       this.access.remember(target.bucket, target.key, encryption.key);
     }
     return { size: res.size, etag: res.etag, encryption: res.encryption, path: res.path === 'streamed' ? 'streamed' : 'server' };
+  }
+
+  /**
+   * An in-place re-encrypt without a HEAD, for a small object on a store that cannot copy encrypted objects (RGW
+   * before Ceph 20): one GET with the key its folder's objects opened with (its headers tell the encryption and the
+   * version), then one PUT of that stream, conditional on that version when `ifUnchanged`. Two requests instead of
+   * three. `undefined` when the shortcut does not apply (no key guess, a wrong guess, a plaintext or big object, a
+   * store that copies server-side): the caller takes the stat-and-copy path.
+   */
+  async rewriteInPlace(
+    bucket: string, key: string,
+    opts: WorkOptions & { size: number; encryption: EncryptionChoice; ifUnchanged: boolean; skipIf: (e: ObjectHead['encryption']) => boolean },
+  ): Promise<{ skipped: ObjectHead['encryption'] } | (TransferOutcome & { from: ObjectHead['encryption'] }) | undefined> {
+    if (!this.client.profile.quirks.encryptedCopyNotImplemented || opts.size > REWRITE_MAX_BYTES) {
+      return undefined;
+    }
+    const guess = await this.access.guess(bucket, key);
+    if (!guess) {
+      return undefined;
+    }
+    let got: Awaited<ReturnType<typeof downloadObject>>;
+    try {
+      got = await downloadObject(this.client, bucket, key, { sseCustomerKey: guess.key, signal: opts.signal });
+    } catch (err) {
+      if (isKeyFailure(err)) {
+        return undefined;
+      }
+      throw err;
+    }
+    const opened = this.access.confirm(bucket, key, got.head, guess);
+    if (!opened || got.head.size > REWRITE_MAX_BYTES) {
+      got.cancel();
+      return undefined;
+    }
+    if (opts.skipIf(got.head.encryption)) {
+      got.cancel();
+      return { skipped: got.head.encryption };
+    }
+    const encryption = await this.chooseForCopy(opened, this, { bucket, key }, opts.encryption, true);
+    const up = await uploadObject(this.client, bucket, key, { kind: 'stream', stream: got.body, size: got.head.size }, {
+      encryption, contentType: got.head.contentType, metadata: got.head.metadata, signal: opts.signal, onProgress: opts.onProgress,
+      ifMatch: opts.ifUnchanged ? got.head.etag : undefined, multipartThreshold: this.multipartThreshold,
+    });
+    if (encryption.type === 'sse-c') {
+      this.access.remember(bucket, key, encryption.key);
+    }
+    return { size: up.size, etag: up.etag, encryption: up.encryption, path: 'streamed', from: got.head.encryption };
   }
 
   /**

@@ -35,6 +35,8 @@ export class ServerProfile {
   clockOffsetMs = 0;
   /** Set by the first 2xx to a signed request; cleared when the credentials change. */
   credentialsConfirmed = false;
+  /** Throttling answers (503 SlowDown, 429) seen so far: work that adapts its pace watches this. */
+  throttles = 0;
   private readonly learned: ServerQuirks = {
     ifMatchUnquoted: false,
     conditionalCompleteIgnored: true,

@@ -317,7 +317,11 @@ export class Transport {
         // RGW reports an unknown KMS key id as InvalidAccessKeyId: find out whether the credentials themselves work.
         await this.probeCredentials(req.bucket, req.signal);
       }
-      throw errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.profile.credentialsConfirmed });
+      const err = errorFromResponse({ status, headers: resHeaders, body: text }, { ...ctx, credentialsConfirmed: this.profile.credentialsConfirmed });
+      if (err.code === 'Throttled') {
+        this.profile.throttles++;
+      }
+      throw err;
     }
   }
 
