@@ -8,12 +8,13 @@ import { addRuleCommand, removeRuleCommand } from './commands/rules';
 import { whichKeyCommand } from './commands/whichKey';
 import { removeConnectionCommand } from './commands/removeConnection';
 import { registerCommand } from './commands/runner';
+import { cleanUpUploadsCommand } from './commands/uploads';
 import { loadMoreCommand, refreshCommand } from './commands/view';
 import {
   cancelJobCommand, copyCommand, copyItemsCommand, pasteItemsCommand, reencryptCommand, REPORT_SCHEME, ReportDocuments,
   resumeJobCommand, showJobsCommand,
 } from './commands/jobs';
-import { GlobalStorageJobStore } from './vscode/jobStore';
+import { GlobalStorageJobStore, GlobalStorageUploadStore } from './vscode/jobStore';
 import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
 import { applyDemoSetup } from './vscode/demoSetup';
@@ -54,7 +55,7 @@ export interface ExtensionApi {
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi | undefined> {
   const log = new Log();
   const keyRing = new KeyRing(context.secrets);
-  const connections = new ConnectionManager(context.secrets, keyRing, log);
+  const connections = new ConnectionManager(context.secrets, keyRing, log, new GlobalStorageUploadStore(vscode.Uri.joinPath(context.globalStorageUri, 'uploads')));
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
@@ -105,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(cancelJobCommand(jobs), log),
     registerCommand(copyItemsCommand(), log),
     registerCommand(pasteItemsCommand(jobs), log),
+    registerCommand(cleanUpUploadsCommand(connections), log),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

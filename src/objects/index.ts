@@ -2,22 +2,45 @@
 import { EncryptedObjectAccess, KeyMemo, type EncryptionFor, type KeySource } from '../keys/access';
 import { StorageClient, type ConnectionConfig } from '../storage';
 import { ObjectsService } from './service';
+import type { UploadJournal } from './uploads';
 
 export * from './service';
 
 /** One connection's objects service and the client under it. */
 export interface ObjectsSession {
   readonly objects: ObjectsService;
+  /** The journal of this connection's multipart uploads, when uploads are journaled. */
+  readonly uploads?: UploadJournal;
   /** Operations started and not yet settled. */
   readonly active: number;
   /** Waits until every started operation has settled, then closes the client's connections. */
   retire(): Promise<void>;
 }
 
-/** `encryptionFor(bucket, key)`: the encryption of a new object there (the governing rule's, else the connection default). */
-export function openObjects(config: ConnectionConfig, keys: KeySource, encryptionFor: EncryptionFor): ObjectsSession {
-  const client = new StorageClient(config);
+/** Abandoned uploads of this process are retried at most this often, on the next use of the connection. */
+const SWEEP_INTERVAL_MS = 5_000;
+
+/**
+ * `encryptionFor(bucket, key)`: the encryption of a new object there (the governing rule's, else the connection
+ * default). With `uploads`, every multipart upload is journaled, and leftovers are aborted when the session opens
+ * and on later use (see uploads.ts).
+ */
+export function openObjects(config: ConnectionConfig, keys: KeySource, encryptionFor: EncryptionFor, uploads?: UploadJournal): ObjectsSession {
+  const client = new StorageClient({ ...config, uploads });
   const service = new ObjectsService(client, new EncryptedObjectAccess(client, keys, encryptionFor, new KeyMemo()));
+  let lastSweep = -Infinity;
+  let sweeping = false;
+  const sweep = (): void => {
+    if (!uploads || sweeping) {
+      return;
+    }
+    sweeping = true;
+    lastSweep = Date.now();
+    void uploads.sweep(service).finally(() => {
+      sweeping = false;
+    });
+  };
+  sweep();
   let active = 0;
   const waiters: Array<() => void> = [];
   const settled = (): void => {
@@ -35,6 +58,9 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, encryptio
         return value;
       }
       return (...args: unknown[]): Promise<unknown> => {
+        if (uploads?.hasAbandoned && Date.now() - lastSweep > SWEEP_INTERVAL_MS) {
+          sweep();
+        }
         active++;
         try {
           return Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)).finally(settled);
@@ -47,6 +73,7 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, encryptio
   });
   return {
     objects,
+    uploads,
     get active() {
       return active;
     },
@@ -59,3 +86,4 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, encryptio
   };
 }
 export * from './jobs';
+export * from './uploads';

@@ -524,6 +524,16 @@ export class ObjectsService {
     return { size: res.size, etag: res.etag, encryption: res.encryption, path: 'streamed' };
   }
 
+  /** Multipart uploads the server still holds unfinished in a bucket (all pages). */
+  async listUnfinishedUploads(bucket: string, prefix?: string, opts: WorkOptions = {}): Promise<Array<{ key: string; uploadId: string; initiated?: Date }>> {
+    return this.client.listAllMultipartUploads(bucket, { prefix, signal: opts.signal });
+  }
+
+  /** Aborts one unfinished multipart upload (one already gone counts as aborted). */
+  async abortUpload(u: { bucket: string; key: string; uploadId: string }, opts: WorkOptions = {}): Promise<void> {
+    await this.client.abortMultipartUpload(u.bucket, u.key, u.uploadId, { signal: opts.signal });
+  }
+
   /** Every object under a prefix (all pages, no delimiter), with size and ETag. */
   async listAll(bucket: string, prefix: string, opts: WorkOptions = {}): Promise<ObjectSummary[]> {
     const out: ObjectSummary[] = [];

@@ -27,6 +27,8 @@ export interface ConnectionConfig {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** Told of every multipart upload this client starts and ends, so none is left behind unseen (no key material). */
+  uploads?: UploadWatcher;
   /** Optional request log sink; called once per request with secrets already removed. */
   log?: (line: string) => void;
   /** Injectable clock for tests. */
@@ -199,6 +201,23 @@ export interface ListPartsResult {
   parts: PartInfo[];
   isTruncated: boolean;
   nextPartNumberMarker?: number;
+}
+
+/** A multipart upload by its address: bucket, key and upload id, nothing else. */
+export interface UploadRef {
+  bucket: string;
+  key: string;
+  uploadId: string;
+}
+
+/**
+ * Hears of each multipart upload: `started` after the server gave its id, `abandoned` when its abort is first
+ * attempted (a failed or cancelled transfer), `ended` once it is completed or aborted (or found gone).
+ */
+export interface UploadWatcher {
+  started(u: UploadRef): void;
+  abandoned(u: UploadRef): void;
+  ended(u: UploadRef): void;
 }
 
 export interface MultipartUploadInfo {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { KeySource } from '../keys/access';
 import type { KeyRing } from '../keys/keyRing';
 import { chooseEncryption } from '../keys/rules';
-import { openObjects, type ObjectsService, type ObjectsSession } from '../objects';
+import { openObjects, UploadJournal, type ObjectsService, type ObjectsSession, type UploadStore } from '../objects';
 import type { Credentials } from '../storage';
 import {
   defaultEncryptionOf, onConnectionsChanged, readConnections, readEncryptionRules, writeConnections, type ConnectionSettings,
@@ -16,6 +16,7 @@ import type { Log } from './log';
 export interface ConnectionSession {
   settings: ConnectionSettings;
   objects: ObjectsService;
+  uploads?: UploadJournal;
 }
 
 interface Opened {
@@ -50,6 +51,8 @@ export class ConnectionManager extends Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly ring: KeyRing,
     private readonly log: Log,
+    /** The journal of unfinished multipart uploads (none: uploads are not journaled). */
+    private readonly uploads?: UploadStore,
   ) {
     super();
     this._register(onConnectionsChanged(() => this.settingsChanged()));
@@ -131,7 +134,8 @@ export class ConnectionManager extends Disposable {
       allowInsecureSse: settings.allowInsecureSse === true,
       caCertificate,
       log: (line) => this.log.trace(`storage:${id}`, line),
-    }, keys, (bucket, key) => chooseEncryption(readEncryptionRules().rules, id, bucket, key, defaultEncryptionOf(this.find(id) ?? settings)));
+    }, keys, (bucket, key) => chooseEncryption(readEncryptionRules().rules, id, bucket, key, defaultEncryptionOf(this.find(id) ?? settings)),
+    this.uploads && new UploadJournal(id, this.uploads, (m) => this.log.warn(`uploads:${id}`, m)));
     return Object.assign(opened, { settings });
   }
 

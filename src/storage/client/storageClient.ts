@@ -131,7 +131,9 @@ export class StorageClient {
   // ---- multipart ----
 
   async initiateMultipartUpload(bucket: string, key: string, opts?: WriteOptions): Promise<MultipartUploadInit> {
-    return multipart.initiateMultipartUpload(await this.t(opts?.signal), bucket, key, opts);
+    const init = await multipart.initiateMultipartUpload(await this.t(opts?.signal), bucket, key, opts);
+    this.config.uploads?.started({ bucket, key, uploadId: init.uploadId });
+    return init;
   }
 
   /** A part answered without an ETag is a failure (it could not be completed). */
@@ -158,12 +160,16 @@ export class StorageClient {
   async completeMultipartUpload(
     bucket: string, key: string, uploadId: string, parts: CompletedPart[], opts?: multipart.CompleteOptions,
   ): Promise<CompleteResult> {
-    return multipart.completeMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, parts, opts);
+    const done = await multipart.completeMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, parts, opts);
+    this.config.uploads?.ended({ bucket, key, uploadId });
+    return done;
   }
 
   /** An upload that is already gone (404 NoSuchUpload) counts as aborted. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string, opts?: RequestOptions): Promise<void> {
-    return multipart.abortMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, opts);
+    this.config.uploads?.abandoned({ bucket, key, uploadId });
+    await multipart.abortMultipartUpload(await this.t(opts?.signal), bucket, key, uploadId, opts);
+    this.config.uploads?.ended({ bucket, key, uploadId });
   }
 
   async listParts(
