@@ -50,10 +50,23 @@ export interface ExtensionApi {
   heldReadVersions(): Array<{ uri: string; etag: string; keyFingerprint?: string }>;
   /** Records the log's lines (redacted, trace level included) until disposed. */
   recordLog(): { readonly lines: string[]; dispose(): void };
+  /** Every log line (trace level included) since activation, for the secret scan; bounded to the last 200,000. */
+  allLogLines(): readonly string[];
+  /** The extension's global storage folder (journals), for the secret scan of what is kept on disk. */
+  readonly storagePath: string;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi | undefined> {
   const log = new Log();
+  const everyLine: string[] = [];
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    context.subscriptions.push(log.tap((line) => {
+      everyLine.push(line);
+      if (everyLine.length > 200_000) {
+        everyLine.splice(0, 10_000);
+      }
+    }));
+  }
   const keyRing = new KeyRing(context.secrets);
   const connections = new ConnectionManager(context.secrets, keyRing, log, new GlobalStorageUploadStore(vscode.Uri.joinPath(context.globalStorageUri, 'uploads')));
   const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
@@ -128,6 +141,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       const tap = log.tap((line) => lines.push(line));
       return { lines, dispose: () => tap.dispose() };
     },
+    allLogLines: () => everyLine,
+    storagePath: context.globalStorageUri.fsPath,
   };
 }
 

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { Agent, Dispatcher } from 'undici';
 import { Dialect } from './dialect';
 import { encodeKey, buildQuery, parseQuery, QueryParams } from './encode';
+import { sealCredentials } from './credentials';
 import { ErrorContext, StorageError, errorFromException, errorFromResponse, throwIfAborted } from './errors';
 import { ServerProfile } from './profile';
 import { withRetry } from './retry';
@@ -96,7 +97,7 @@ export class Transport {
 
   /** `profile` is the owning client's: the dialect is read there; the clock offset and confirmed credentials go there. */
   constructor(private readonly cfg: ConnectionConfig, readonly profile: ServerProfile) {
-    this.credentials = { ...cfg.credentials };
+    this.credentials = sealCredentials(cfg.credentials);
     this.endpoint = new URL(cfg.endpoint);
     if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
       throw new StorageError({ code: 'InvalidArgument', operation: 'connect', message: `unsupported endpoint scheme ${this.endpoint.protocol}` });
@@ -119,7 +120,7 @@ export class Transport {
 
   /** Swap in fresh (e.g. temporary STS) credentials; later requests sign with them. */
   setCredentials(credentials: Credentials): void {
-    this.credentials = { ...credentials };
+    this.credentials = sealCredentials(credentials);
     this.profile.credentialsConfirmed = false;
   }
 

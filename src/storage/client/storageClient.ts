@@ -1,5 +1,6 @@
 // The storage client: one method per wire operation. The work is done in the other client/*.ts over one Transport.
 
+import { sealCredentials } from '../credentials';
 import { StorageError } from '../errors';
 import { ServerProfile } from '../profile';
 import { Transport } from '../transport';
@@ -28,10 +29,13 @@ export class StorageClient {
   private dialectProbe: Promise<void> | undefined;
   private disposed = false;
 
-  constructor(readonly config: ConnectionConfig) {
+  readonly config: ConnectionConfig;
+
+  constructor(config: ConnectionConfig) {
+    this.config = { ...config, credentials: sealCredentials(config.credentials) };
     // `auto` starts as S3 and is settled by a probe before the first real request.
     this.profile = new ServerProfile(config.dialect, config.log);
-    this.transport = new Transport(config, this.profile);
+    this.transport = new Transport(this.config, this.profile);
   }
 
   /** The dialect in use (for `auto`, S3 until `resolveDialect` has run). */
