@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import { activated } from '../support/extension';
 import { FaultProxy } from '../../support/faultProxy';
 import { after, before, suite, test } from '../harness';
 import { aws, awsOk, rgw, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'uploads';
 const MiB = 1024 * 1024;
 
@@ -23,9 +22,7 @@ suite('unfinished uploads', () => {
     (JSON.parse((await awsOk(['s3api', 'list-multipart-uploads', '--bucket', bucket])) || '{}') as { Uploads?: Array<{ Key: string; UploadId: string }> }).Uploads ?? [];
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    await ext.activate();
+    await activated();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     proxy = new FaultProxy({ upstream: rgw.http });
     const endpoint = await proxy.start();

@@ -11,10 +11,10 @@ import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
+import { activated, EXT_ID } from '../support/extension';
 import { after, before, suite, test } from '../harness';
 import { awsOk, rgw, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'scan';
 
 interface Secret { name: string; forms: Buffer[] }
@@ -97,11 +97,7 @@ suite('secret scan', () => {
   };
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activated();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
   });
 
