@@ -3,7 +3,7 @@
 // must carry the ETag of the HEAD and the total size is checked, so a download never silently mixes versions.
 
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageClient } from '../client/storageClient';
@@ -42,6 +42,17 @@ function sizeMismatch(bucket: string, key: string, detail: string): StorageError
  */
 export async function downloadObject(client: StorageClient, bucket: string, key: string, opts: DownloadOptions = {}): Promise<Download> {
   const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
+  const first = await firstRange(client, bucket, key, rangeSize, opts);
+  const head = first.head;
+  const threshold = opts.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
+  const body = head.size >= threshold && head.size > rangeSize
+    ? rangedBody(client, bucket, key, head, first, rangeSize, opts)
+    : sequentialBody(client, bucket, key, head, first, opts);
+  return { head, body, cancel: () => first.body.cancel?.() };
+}
+
+/** The first request: the first range (or the whole of an empty object), checked against `opts.ifMatch`. */
+async function firstRange(client: StorageClient, bucket: string, key: string, rangeSize: number, opts: DownloadOptions): Promise<GetResult> {
   const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
   const ctx = { operation: 'download', bucket, key };
   let first: GetResult;
@@ -56,16 +67,11 @@ export async function downloadObject(client: StorageClient, bucket: string, key:
     // An empty object has no byte 0.
     first = await withRetry({ attempts, signal: opts.signal, ctx }, () => client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, signal: opts.signal }));
   }
-  const head = first.head;
-  if (opts.ifMatch !== undefined && !sameEtag(opts.ifMatch, head.etag)) {
+  if (opts.ifMatch !== undefined && !sameEtag(opts.ifMatch, first.head.etag)) {
     first.body.cancel?.();
-    throw changed(bucket, key, opts.ifMatch, head.etag);
+    throw changed(bucket, key, opts.ifMatch, first.head.etag);
   }
-  const threshold = opts.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
-  const body = head.size >= threshold && head.size > rangeSize
-    ? rangedBody(client, bucket, key, head, first, rangeSize, opts)
-    : sequentialBody(client, bucket, key, head, first, opts);
-  return { head, body, cancel: () => first.body.cancel?.() };
+  return first;
 }
 
 /** Reads a whole (range) response into one buffer of exactly `length` bytes. */
@@ -142,16 +148,31 @@ async function* sequentialBody(
   }
 }
 
+/** What parallel ranges share: the count, the widths, the memory account, a controller that stops them all. */
+function rangeWork(head: ObjectHead, rangeSize: number, opts: DownloadOptions) {
+  const { controller, dispose } = linkedController(opts.signal);
+  return {
+    size: head.size, count: Math.ceil(head.size / rangeSize), concurrency: Math.max(1, opts.concurrency ?? 4),
+    attempts: Math.max(1, opts.maxRangeAttempts ?? 4), memory: opts.memory ?? new ByteCounter(), controller, dispose, signal: controller.signal,
+  };
+}
+
+/** A range answer must come from the same version (ETag) and report the same total size, or it is refused. */
+function sameVersion(res: GetResult, head: ObjectHead, bucket: string, key: string, what: string): void {
+  if (!sameEtag(res.head.etag, head.etag)) {
+    res.body.cancel?.();
+    throw changed(bucket, key, head.etag, res.head.etag);
+  }
+  if (res.head.size !== head.size) {
+    res.body.cancel?.();
+    throw sizeMismatch(bucket, key, `${what} reports a total of ${res.head.size} bytes, not ${head.size}`);
+  }
+}
+
 async function* rangedBody(
   client: StorageClient, bucket: string, key: string, head: ObjectHead, first: GetResult, rangeSize: number, opts: DownloadOptions,
 ): AsyncGenerator<Uint8Array> {
-  const size = head.size;
-  const count = Math.ceil(size / rangeSize);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  const attempts = Math.max(1, opts.maxRangeAttempts ?? 4);
-  const memory = opts.memory ?? new ByteCounter();
-  const { controller, dispose } = linkedController(opts.signal);
-  const signal = controller.signal;
+  const { size, count, concurrency, attempts, memory, controller, dispose, signal } = rangeWork(head, rangeSize, opts);
   // Promises resolve to the range buffers: drop each one once delivered, or every range stays reachable.
   const pending = new Map<number, Promise<Buffer>>();
   const held = new Map<number, number>();
@@ -168,14 +189,7 @@ async function* rangedBody(
       return await withRetry({ attempts, signal, ctx: { operation: 'download', bucket, key } }, async () => {
         const res = firstTry ?? await client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, range: { start, end }, signal });
         firstTry = undefined;
-        if (!sameEtag(res.head.etag, head.etag)) {
-          res.body.cancel?.();
-          throw changed(bucket, key, head.etag, res.head.etag);
-        }
-        if (res.head.size !== size) {
-          res.body.cancel?.();
-          throw sizeMismatch(bucket, key, `${what} reports a total of ${res.head.size} bytes, not ${size}`);
-        }
+        sameVersion(res, head, bucket, key, what);
         return readRange(res, length, bucket, key, what, signal);
       });
     } catch (e) {
@@ -228,16 +242,127 @@ async function* rangedBody(
   }
 }
 
-/** Downloads into `path` (via `path.part`, renamed on success; removed on failure). */
+/**
+ * Downloads into `path` (via `path.part`, renamed on success; removed on failure). A large object's ranges are
+ * fetched in parallel and each is written at its own offset as its bytes arrive (through a small buffer per range):
+ * no range is assembled in memory and nothing waits for the ranges before it.
+ */
 export async function downloadToFile(client: StorageClient, bucket: string, key: string, path: string, opts: DownloadOptions = {}): Promise<ObjectHead> {
-  const { head, body } = await downloadObject(client, bucket, key, opts);
+  const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
+  const first = await firstRange(client, bucket, key, rangeSize, opts);
+  const head = first.head;
+  const threshold = opts.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
   const tmp = `${path}.part`;
   try {
-    await pipeline(Readable.from(body, { objectMode: false }), createWriteStream(tmp), { signal: opts.signal });
+    if (head.size >= threshold && head.size > rangeSize) {
+      await rangesToFile(client, bucket, key, head, first, rangeSize, tmp, opts);
+    } else {
+      await pipeline(Readable.from(sequentialBody(client, bucket, key, head, first, opts), { objectMode: false }), createWriteStream(tmp), { signal: opts.signal });
+    }
     await rename(tmp, path);
   } catch (e) {
+    first.body.cancel?.();
     await unlink(tmp).catch(() => undefined);
     throw errorFromException(e, { operation: 'download', bucket, key }, opts.signal);
   }
   return head;
+}
+
+/** Bytes gathered per range before one positional write. */
+const FILE_WRITE_SIZE = MiB;
+
+async function rangesToFile(
+  client: StorageClient, bucket: string, key: string, head: ObjectHead, first: GetResult, rangeSize: number, path: string, opts: DownloadOptions,
+): Promise<void> {
+  const { size, count, concurrency, attempts, memory, controller, dispose, signal } = rangeWork(head, rangeSize, opts);
+  const file = await open(path, 'w');
+  let written = 0;
+  let rangesDone = 0;
+  let next = 0;
+
+  /** One range, from `start` to `end`, resumed from where a broken answer stopped. */
+  const fetchRange = async (i: number, already?: GetResult): Promise<void> => {
+    const start = i * rangeSize;
+    const end = Math.min(size, start + rangeSize) - 1;
+    let pos = start;
+    let firstTry = already;
+    const buf = Buffer.allocUnsafe(Math.min(FILE_WRITE_SIZE, end - start + 1));
+    memory.acquire(buf.length);
+    let fill = 0;
+    const flush = async (): Promise<void> => {
+      let off = 0;
+      while (off < fill) {
+        const { bytesWritten } = await file.write(buf, off, fill - off, pos - fill + off);
+        off += bytesWritten;
+      }
+      written += fill;
+      opts.onProgress?.({ operation: 'download', bytes: written, totalBytes: size, partsDone: rangesDone, partsTotal: count });
+      fill = 0;
+    };
+    try {
+      await withRetry({ attempts, signal, ctx: { operation: 'download', bucket, key } }, async () => {
+        await flush();
+        const res = firstTry ?? await client.getObject(bucket, key, { sseCustomerKey: opts.sseCustomerKey, range: { start: pos, end }, signal });
+        firstTry = undefined;
+        sameVersion(res, head, bucket, key, `range ${pos}-${end}`);
+        let finished = false;
+        try {
+          for await (const chunk of res.body) {
+            let off = 0;
+            while (off < chunk.byteLength) {
+              if (pos >= end + 1) {
+                throw sizeMismatch(bucket, key, `range ${start}-${end} is longer than asked`);
+              }
+              const n = Math.min(buf.length - fill, chunk.byteLength - off);
+              buf.set(chunk.subarray(off, off + n), fill);
+              fill += n;
+              off += n;
+              pos += n;
+              if (fill === buf.length) {
+                await flush();
+              }
+            }
+          }
+          finished = true;
+        } catch (e) {
+          throw errorFromException(e, { operation: 'download', bucket, key }, signal);
+        } finally {
+          if (!finished) {
+            res.body.cancel?.();
+          }
+        }
+        await flush();
+        if (pos !== end + 1) {
+          throw sizeMismatch(bucket, key, `range ${start}-${end} ended after ${pos - start} bytes`);
+        }
+      });
+      rangesDone++;
+    } finally {
+      memory.release(buf.length);
+    }
+  };
+
+  try {
+    const worker = async (): Promise<void> => {
+      while (next < count && !signal.aborted) {
+        const i = next++;
+        await fetchRange(i, i === 0 ? first : undefined);
+      }
+    };
+    // The first failure stops the others; it, not their aborts, is what the caller hears.
+    let failure: { error: unknown } | undefined;
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, () => worker().catch((e: unknown) => {
+      failure ??= { error: e };
+      controller.abort();
+    })));
+    if (failure) {
+      throw failure.error;
+    }
+    if (written !== size) {
+      throw sizeMismatch(bucket, key, `received ${written} of ${size} bytes`);
+    }
+  } finally {
+    dispose();
+    await file.close();
+  }
 }
