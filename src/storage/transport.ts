@@ -274,14 +274,22 @@ export class Transport {
         }
         if (req.stream && req.method !== 'HEAD') {
           const body = res.body;
-          const typed = (async function* (): AsyncGenerator<Uint8Array> {
-            try {
-              yield* body as unknown as AsyncIterable<Uint8Array>;
-            } catch (e) {
-              throw errorFromException(e, ctx, req.signal);
-            }
-          })();
-          const stream = Object.assign(typed, { cancel: () => { body.destroy(); } });
+          // The body's own iterator, its failures mapped to StorageErrors. Not an async generator around it: at
+          // ~16 KiB per TLS record, a second generator layer per chunk cost 40% of a download's CPU.
+          const chunks = (body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+          const mapError = (e: unknown): never => {
+            throw errorFromException(e, ctx, req.signal);
+          };
+          const stream: AsyncIterableIterator<Uint8Array> & { cancel(): void } = {
+            [Symbol.asyncIterator]() {
+              return stream;
+            },
+            next: () => chunks.next().then(undefined, mapError),
+            return: (value?: unknown) => (chunks.return ? chunks.return(value).then(undefined, mapError) : Promise.resolve({ done: true as const, value: undefined })),
+            cancel: () => {
+              body.destroy();
+            },
+          };
           return { status, headers: resHeaders, body: Buffer.alloc(0), stream };
         }
         try {
