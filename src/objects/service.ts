@@ -5,6 +5,7 @@ import { EncryptedObjectAccess, NoKeyOpensObjectError, type OpenedHead } from '.
 import {
   ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketEncryption, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
+  presignGet, type PresignedGet,
 } from '../storage';
 
 /** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
@@ -480,6 +481,22 @@ export class ObjectsService {
       continuation = page.isTruncated ? page.nextContinuation : undefined;
     } while (continuation);
     return out;
+  }
+
+  /**
+   * A presigned GET URL for one object (the connection's dialect and clock). An SSE-C object's headers are signed
+   * with the stored key that opens it: the link alone does not open it (`requiredHeaders` names what a reader sends).
+   */
+  async presignGet(bucket: string, key: string, expiresInSeconds: number, opts: WorkOptions = {}): Promise<PresignedGet & { encryption: ObjectHead['encryption'] }> {
+    const { head, key: sseKey } = await this.access.open(bucket, key, opts.signal);
+    await this.client.resolveDialect(opts.signal);
+    const cfg = this.client.config;
+    const now = new Date((cfg.now?.() ?? new Date()).getTime() + this.client.profile.clockOffsetMs);
+    const link = presignGet({
+      endpoint: cfg.endpoint, addressing: cfg.addressing, region: cfg.region, dialect: this.client.profile.dialect,
+      credentials: cfg.credentials, bucket, key, expiresInSeconds, now, sseCustomerKey: sseKey,
+    });
+    return { ...link, encryption: head.encryption };
   }
 
   private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
