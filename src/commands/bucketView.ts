@@ -46,9 +46,10 @@ export function openAsWorkspaceFolderCommand(connections: ConnectionManager): Co
       return loc ? { connection: loc.connection, bucket: loc.bucket, prefix: loc.key } : undefined;
     },
     async run(a) {
-      const uri = toUri({ connectionId: a.connection, bucket: a.bucket, key: a.prefix });
+      // Without the trailing slash: VS Code stores workspace folders so, and a second call must find the first.
+      const uri = toUri({ connectionId: a.connection, bucket: a.bucket, key: a.prefix.replace(/\/$/, '') });
       const existing = vscode.workspace.workspaceFolders ?? [];
-      if (existing.some((f) => f.uri.toString() === uri.toString())) {
+      if (existing.some((f) => f.uri.toString().replace(/\/$/, '') === uri.toString())) {
         return { uri: uri.toString(), added: false };
       }
       const name = `${a.bucket}${a.prefix ? `/${a.prefix.replace(/\/$/, '')}` : ''} (${a.connection})`;
