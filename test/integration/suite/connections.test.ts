@@ -237,6 +237,34 @@ suite('connections, properties and links', () => {
     }
   });
 
+  test('an object above the editor limit opens a choice (obs.openObject): the tree item asks, read-only anyway opens it', async () => {
+    const config = vscode.workspace.getConfiguration('obs');
+    await config.update('maxEditorFileSizeMB', 1, vscode.ConfigurationTarget.Global);
+    try {
+      const big = scratchPath(`big-${randomBytes(4).toString('hex')}`);
+      writeFileSync(big, Buffer.alloc(1536 * 1024, 'x'));
+      await awsOk(['s3api', 'put-object', '--bucket', bucket, '--key', 'big.txt', '--body', big]);
+      const node = (await api.tree.getChildren(await bucketNode())).find((n) => n.kind === 'object' && n.summary.key === 'big.txt');
+      assert.ok(node);
+      assert.deepEqual(api.tree.getTreeItem(node).command?.command, 'obs.openObject');
+      assert.deepEqual(api.tree.getTreeItem(node).command?.arguments, [{ location: loc('big.txt') }]);
+      const uri = vscode.Uri.from({ scheme: 'obs', authority: CONN, path: `/${bucket}/big.txt` });
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri)), /above the 1\.0 MiB limit/);
+      const r = await run<{ opened: string }>('obs.openObject', { location: loc('big.txt'), choice: 'readOnly' });
+      assert.equal(r.opened, 'readOnly');
+      const doc = vscode.window.activeTextEditor?.document;
+      assert.equal(doc?.uri.toString(), uri.toString());
+      assert.equal(doc?.getText().length, 1536 * 1024);
+      // The limit is back for every other read.
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri)), /above the 1\.0 MiB limit/);
+      const small = await run<{ opened: string }>('obs.openObject', { location: loc('plain.txt') });
+      assert.equal(small.opened, 'editor');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await config.update('maxEditorFileSizeMB', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('obs.openAsWorkspaceFolder adds the obs:// folder to the workspace and the Explorer can list it', async () => {
     const changed = new Promise<void>((resolve) => {
       const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => {
