@@ -62,7 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const editorLimit = new EditorLimit();
   const fileSystem = new ObsFileSystemProvider(connections, log, () => editorLimit.bytes());
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
-  const tree = new BucketTreeProvider(connections, whichKey);
+  const tree = new BucketTreeProvider(connections, whichKey, log);
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const keysView = new KeysViewProvider(keyRing);
   const decorations = new EncryptionDecorations(whichKey);

@@ -6,6 +6,7 @@ import { newObjectEncryption, onEncryptionRulesChanged } from '../config';
 import type { ConnectionManager } from '../connections';
 import { Disposable } from '../disposable';
 import { describeError, nextSteps } from '../errors';
+import type { Log } from '../log';
 import type { WhichKey } from '../whichKey';
 import { BucketNode, ConnectionNode, FolderNode, LoadMoreNode, MessageNode, ObjectNode, type TreeNode } from './nodes';
 
@@ -22,7 +23,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
   /** Filters by `connection/bucket`: the bucket shows only keys containing the text. */
   private readonly filters = new Map<string, string>();
 
-  constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey) {
+  constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey, private readonly log?: Log) {
     super();
     this._register(connections.onDidChange(() => this.refresh()));
     // Rules only change tooltips: re-render, no listing.
@@ -146,6 +147,9 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       }
     } catch (err) {
       const d = describeError(err);
+      const rid = (err as { requestId?: unknown })?.requestId;
+      const where = node.kind === 'connection' ? node.connectionId : 'bucket' in node ? `${node.connectionId}/${node.bucket}` : node.kind;
+      this.log?.warn('tree', `listing ${where} failed: ${d.code}: ${d.message}${typeof rid === 'string' ? ` (request id ${rid})` : ''}`);
       return [new MessageNode(`e:${node.kind}:${Date.now()}`, d.message, true, `${d.code}: ${d.message}`, errorCommand(err, node))];
     }
   }

@@ -69,7 +69,10 @@ suite('connections, properties and links', () => {
     assert.ok((await api.tree.getChildren(await connectionNode(CONN))).some((n) => n.kind === 'bucket'), 'the connection works');
     await run('obs.editConnection', { id: CONN, secretAccessKey: 'stale-secret' });
     // The secret is rotated elsewhere: simulated by storing a stale one. The tree says what is wrong, with the next step.
+    const rec = api.recordLog();
     const stale = await api.tree.getChildren(await connectionNode(CONN));
+    rec.dispose();
+    assert.ok(rec.lines.some((l) => l.includes(`listing ${CONN} failed: BadCredentials`) && /request id \S+/.test(l)), `the failure is logged with its request id: ${rec.lines.join('\n')}`);
     assert.equal(stale.length, 1);
     assert.ok(stale[0].kind === 'message' && stale[0].isError, 'an error item');
     assert.equal(api.tree.getTreeItem(stale[0]).command?.command, 'obs.editConnection');
