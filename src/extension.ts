@@ -1,6 +1,10 @@
 // Composition root: build the objects, register them, own their disposal. No logic here.
 import * as vscode from 'vscode';
 import { addConnectionCommand } from './commands/addConnection';
+import { editConnectionCommand, testConnectionCommand } from './commands/connections';
+import { copyLinkCommand, PROPERTIES_SCHEME, PropertiesDocuments, showPropertiesCommand } from './commands/properties';
+import { filterCommand, openAsWorkspaceFolderCommand, openObjectCommand } from './commands/bucketView';
+import { EditorLimit } from './vscode/editorLimit';
 import { generateKeyCommand } from './commands/generateKey';
 import { importKeyCommand } from './commands/importKey';
 import { exportKeyCommand, listKeysCommand, removeKeyCommand, renameKeyCommand } from './commands/keys';
@@ -69,15 +73,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   }
   const keyRing = new KeyRing(context.secrets);
   const connections = new ConnectionManager(context.secrets, keyRing, log, new GlobalStorageUploadStore(vscode.Uri.joinPath(context.globalStorageUri, 'uploads')));
-  const maxBytes = () => vscode.workspace.getConfiguration('obs').get<number>('maxEditorFileSizeMB', 64) * 1024 * 1024;
-  const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
+  const editorLimit = new EditorLimit();
+  const fileSystem = new ObsFileSystemProvider(connections, log, () => editorLimit.bytes());
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
-  const tree = new BucketTreeProvider(connections, whichKey);
+  const tree = new BucketTreeProvider(connections, whichKey, log);
   const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const keysView = new KeysViewProvider(keyRing);
   const decorations = new EncryptionDecorations(whichKey);
   const status = new EncryptionStatus(whichKey);
 
+  const propertiesDocs = new PropertiesDocuments();
   const jobs = {
     changed: () => tree.refresh(),
     connections, ring: keyRing, reports: new ReportDocuments(),
@@ -120,6 +125,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(copyItemsCommand(), log),
     registerCommand(pasteItemsCommand(jobs), log),
     registerCommand(cleanUpUploadsCommand(connections), log),
+    registerCommand(editConnectionCommand(connections), log),
+    registerCommand(testConnectionCommand(connections), log),
+    registerCommand(showPropertiesCommand(connections, keyRing, propertiesDocs), log),
+    registerCommand(copyLinkCommand(connections), log),
+    registerCommand(openAsWorkspaceFolderCommand(connections), log),
+    registerCommand(filterCommand(connections, tree), log),
+    registerCommand(openObjectCommand(connections, editorLimit), log),
+    propertiesDocs,
+    vscode.workspace.registerTextDocumentContentProvider(PROPERTIES_SCHEME, propertiesDocs),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

@@ -3,7 +3,7 @@
 // step. Long work shows a cancellable notification: VS Code's CancellationToken becomes an AbortSignal, and
 // progress (bytes and items) is reported at most a few times a second.
 import * as vscode from 'vscode';
-import { describeError } from '../vscode/errors';
+import { describeError, nextSteps } from '../vscode/errors';
 import type { Log } from '../vscode/log';
 
 export class InvalidArgumentError extends Error {
@@ -112,28 +112,57 @@ export function registerCommand<A, R>(def: CommandDefinition<A, R>, log: Log): v
         throw err;
       }
     }
+    let args: A | undefined;
     try {
-      const args = def.prompt ? await def.prompt(invocation) : def.parse({});
-      if (args === undefined) {
-        return undefined;
-      }
-      const result = await withWork(def, args, true);
-      const message = def.done?.(result, args);
-      if (message) {
-        void vscode.window.showInformationMessage(message);
-      }
-      return result;
+      args = def.prompt ? await def.prompt(invocation) : def.parse({});
     } catch (err) {
-      const d = describeError(err);
-      if (d.kind === 'cancelled') {
-        log.info('command', `${def.id}: cancelled`);
-        return undefined;
-      }
-      log.error('command', `${def.id}: ${d.code}: ${d.message}${requestIdOf(err)}`);
-      void vscode.window.showErrorMessage(d.message);
-      return undefined;
+      return failed(def, err, log, undefined);
+    }
+    return args === undefined ? undefined : runInteractive(def, args, log);
+  });
+}
+
+async function runInteractive<A, R>(def: CommandDefinition<A, R>, args: A, log: Log): Promise<R | undefined> {
+  try {
+    const result = await withWork(def, args, true);
+    const message = def.done?.(result, args);
+    if (message) {
+      void vscode.window.showInformationMessage(message);
+    }
+    return result;
+  } catch (err) {
+    return failed(def, err, log, () => runInteractive(def, args, log));
+  }
+}
+
+/** Logs the failure and shows it in words with the next steps (Edit Connection, Import Key, Retry, Show Log). */
+function failed<A, R>(def: CommandDefinition<A, R>, err: unknown, log: Log, retry: (() => Promise<R | undefined>) | undefined): undefined {
+  const d = describeError(err);
+  if (d.kind === 'cancelled') {
+    log.info('command', `${def.id}: cancelled`);
+    return undefined;
+  }
+  log.error('command', `${def.id}: ${d.code}: ${d.message}${requestIdOf(err)}`);
+  const steps = nextSteps(err).filter((s) => s !== 'Retry' || retry !== undefined);
+  void vscode.window.showErrorMessage(d.message, ...steps).then((step) => {
+    const connectionId = (err as { connectionId?: unknown })?.connectionId;
+    switch (step) {
+      case 'Edit Connection':
+        // A node-like argument opens the multi-step input for that connection (a quick pick when unknown).
+        void vscode.commands.executeCommand('obs.editConnection', ...(typeof connectionId === 'string' ? [{ kind: 'connection', connectionId }] : []));
+        break;
+      case 'Import Key':
+        void vscode.commands.executeCommand('obs.importKey');
+        break;
+      case 'Retry':
+        void retry?.();
+        break;
+      case 'Show Log':
+        log.show();
+        break;
     }
   });
+  return undefined;
 }
 
 function requestIdOf(err: unknown): string {

@@ -5,6 +5,7 @@ import { EncryptedObjectAccess, isKeyFailure, NoKeyOpensObjectError, type Opened
 import {
   ByteCounter, copyWithFallback, downloadObject, downloadToFile, keyFingerprint, saveObject, StorageError, uploadObject, type BucketEncryption, type BucketInfo, type EncryptionSpec,
   type ListPage, type ObjectHead, type ObjectSummary, type StorageClient, type TransferProgress,
+  presignGet, type DialectName, type PresignedGet,
 } from '../storage';
 
 /** What a reader saw: the base of its next save. A fingerprint, never key bytes. */
@@ -544,6 +545,46 @@ export class ObjectsService {
       continuation = page.isTruncated ? page.nextContinuation : undefined;
     } while (continuation);
     return out;
+  }
+
+  /**
+   * An object's properties: HEAD with the stored key that opens it. When none does, what a keyless look tells
+   * (size, ETag, the key's MD5; no content type or metadata) and `opensWithStoredKey: false`.
+   */
+  async describeObject(bucket: string, key: string, opts: WorkOptions = {}): Promise<{ head: ObjectHead; opensWithStoredKey: boolean }> {
+    try {
+      return { head: (await this.access.open(bucket, key, opts.signal)).head, opensWithStoredKey: true };
+    } catch (err) {
+      if (codeOf(err) !== 'NoKeyOpensObject') {
+        throw err;
+      }
+    }
+    const st = await this.stat(bucket, key, opts);
+    if (st.kind !== 'file') {
+      throw fail('InvalidArgument', 'describe', bucket, key, `${bucket}/${key} is a folder, not an object.`);
+    }
+    return { head: { size: st.size, etag: st.etag, lastModified: st.lastModified, encryption: st.encryption, metadata: {} }, opensWithStoredKey: false };
+  }
+
+  /** The protocol the server speaks (settled once by a probe for `auto`); a failure means it was not reached. */
+  serverDialect(opts: WorkOptions = {}): Promise<DialectName> {
+    return this.client.resolveDialect(opts.signal);
+  }
+
+  /**
+   * A presigned GET URL for one object (the connection's dialect and clock). An SSE-C object's headers are signed
+   * with the stored key that opens it: the link alone does not open it (`requiredHeaders` names what a reader sends).
+   */
+  async presignGet(bucket: string, key: string, expiresInSeconds: number, opts: WorkOptions = {}): Promise<PresignedGet & { encryption: ObjectHead['encryption'] }> {
+    const { head, key: sseKey } = await this.access.open(bucket, key, opts.signal);
+    await this.client.resolveDialect(opts.signal);
+    const cfg = this.client.config;
+    const now = new Date((cfg.now?.() ?? new Date()).getTime() + this.client.profile.clockOffsetMs);
+    const link = presignGet({
+      endpoint: cfg.endpoint, addressing: cfg.addressing, region: cfg.region, dialect: this.client.profile.dialect,
+      credentials: cfg.credentials, bucket, key, expiresInSeconds, now, sseCustomerKey: sseKey,
+    });
+    return { ...link, encryption: head.encryption };
   }
 
   private async keysUnder(bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {

@@ -13,3 +13,4 @@ export { quoteEtag, sameEtag, unquoteEtag } from './conditions';
 export type { ServerProfile, ServerQuirks, QuirkName } from './profile';
 export * from './types';
 export * from './transfer';
+export { presignGet, MAX_PRESIGN_SECONDS, type PresignedGet } from './signing/presign';

@@ -20,14 +20,109 @@ const SECTION = 'obs';
 const KEY = 'connections';
 const RULES = 'encryptionRules';
 
-export function readConnections(): ConnectionSettings[] {
-  const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>(KEY);
-  return Array.isArray(raw) ? (raw as ConnectionSettings[]).filter((c) => c && typeof c.id === 'string') : [];
+/** A connection as written in settings, and what is wrong with it (then it is shown, never used). */
+export interface ConnectionEntry {
+  settings: ConnectionSettings;
+  problem?: string;
 }
 
-export async function writeConnections(list: ConnectionSettings[]): Promise<void> {
+const DIALECTS = ['auto', 's3', 'obs'];
+const ADDRESSING = ['auto', 'path', 'virtual'];
+const ENCRYPTION_TYPES = ['none', 'kms', 'sse-c'];
+const ID = /^[a-z0-9-]+$/;
+
+/** Why an endpoint cannot be used, or undefined. */
+export function endpointProblem(endpoint: unknown): string | undefined {
+  if (typeof endpoint !== 'string' || endpoint === '') {
+    return 'The endpoint is missing: give a URL such as https://obs.cn-north-4.myhuaweicloud.com.';
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `The endpoint "${endpoint}" is not a URL; use one such as https://obs.cn-north-4.myhuaweicloud.com.`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `The endpoint must start with https:// (or http:// for a local test server), not ${url.protocol}//.`;
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    return 'The endpoint must not contain credentials, a query or a fragment; enter the keys separately.';
+  }
+  return undefined;
+}
+
+/** Checks one entry of `obs.connections` (settings edited by hand included); the first problem, in words. */
+export function checkConnectionSetting(raw: unknown): { settings: ConnectionSettings; problem?: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { settings: { id: String(raw), endpoint: '' }, problem: 'A connection must be an object with at least "id" and "endpoint".' };
+  }
+  const r = raw as Record<string, unknown>;
+  const settings = { ...r, id: String(r.id ?? ''), endpoint: typeof r.endpoint === 'string' ? r.endpoint : '' } as ConnectionSettings;
+  const text = (name: string) => (r[name] === undefined || typeof r[name] === 'string' ? undefined : `"${name}" must be text.`);
+  const oneOf = (name: string, allowed: string[]) =>
+    r[name] === undefined || allowed.includes(r[name] as string) ? undefined : `"${name}" must be one of ${allowed.join(', ')} (found ${JSON.stringify(r[name])}).`;
+  const de = r.defaultEncryption as Record<string, unknown> | undefined;
+  const problem = [
+    typeof r.id !== 'string' ? `The id must be text of lowercase letters, digits and dashes (found ${JSON.stringify(r.id)}).` : undefined,
+    typeof r.id === 'string' && !ID.test(r.id) ? `The id "${r.id}" must be lowercase letters, digits and dashes.` : undefined,
+    endpointProblem(r.endpoint),
+    text('label'), text('region'), text('caCertificatePath'),
+    oneOf('dialect', DIALECTS),
+    oneOf('addressing', ADDRESSING),
+    r.allowInsecureSse === undefined || typeof r.allowInsecureSse === 'boolean' ? undefined : '"allowInsecureSse" must be true or false.',
+    de === undefined ? undefined
+      : typeof de !== 'object' || de === null || !ENCRYPTION_TYPES.includes(de.type as string) ? `"defaultEncryption.type" must be one of ${ENCRYPTION_TYPES.join(', ')}.`
+        : de.type === 'sse-c' && typeof de.keyFingerprint !== 'string' ? 'An SSE-C "defaultEncryption" needs "keyFingerprint" (import or generate the key first).' : undefined,
+  ].find((p) => p !== undefined);
+  return { settings, problem };
+}
+
+/** Every entry of `obs.connections`, each with its problem if it has one (a repeated id is one). */
+export function readConnectionEntries(): ConnectionEntry[] {
+  const raw = rawConnections();
+  const seen = new Set<string>();
+  return raw.map((item) => {
+    const entry = checkConnectionSetting(item);
+    if (!entry.problem && seen.has(entry.settings.id)) {
+      entry.problem = `The id "${entry.settings.id}" is used by an earlier connection; ids must be unique.`;
+    }
+    seen.add(entry.settings.id);
+    return entry;
+  });
+}
+
+/** The connections that can be used (entries with a problem are left out; the tree shows them with it). */
+export function readConnections(): ConnectionSettings[] {
+  return readConnectionEntries().filter((e) => !e.problem).map((e) => e.settings);
+}
+
+export async function writeConnections(list: unknown[]): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update(KEY, list, vscode.ConfigurationTarget.Global);
 }
+
+/** Writes one connection: replaces the entry with its id in place (or appends), keeping every other entry as written. */
+export async function putConnection(settings: ConnectionSettings): Promise<void> {
+  const raw = rawConnections();
+  const at = raw.findIndex((c) => idOf(c) === settings.id);
+  await writeConnections(at < 0 ? [...raw, settings] : raw.map((c, i) => (i === at ? settings : c)));
+}
+
+/** Removes the entries with this id (a broken one included); false when there was none. */
+export async function deleteConnection(id: string): Promise<boolean> {
+  const raw = rawConnections();
+  const rest = raw.filter((c) => idOf(c) !== id);
+  if (rest.length !== raw.length) {
+    await writeConnections(rest);
+  }
+  return rest.length !== raw.length;
+}
+
+function rawConnections(): unknown[] {
+  const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>(KEY);
+  return Array.isArray(raw) ? raw : [];
+}
+
+const idOf = (c: unknown): string | undefined => (typeof c === 'object' && c !== null ? String((c as { id?: unknown }).id) : undefined);
 
 export function defaultEncryptionOf(settings: ConnectionSettings): DefaultEncryption {
   const d = settings.defaultEncryption;

@@ -4,7 +4,7 @@
 //
 // Every start brings the connection and the keys up to date, not only the first: the sandbox store gets new
 // credentials on each start, and a connection kept from an earlier run would be refused (SignatureDoesNotMatch).
-// `obs.addConnection` with an existing id replaces it and drops its open session.
+// `obs.addConnection` with `replace: true` replaces an existing id and drops its open session.
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { Log } from './log';
@@ -25,7 +25,7 @@ export async function applyDemoSetup(log: Log): Promise<void> {
       await vscode.commands.executeCommand('obs.importKey', k);
     }
     if (setup.connection) {
-      await vscode.commands.executeCommand('obs.addConnection', setup.connection);
+      await vscode.commands.executeCommand('obs.addConnection', { ...setup.connection, replace: true });
     }
     log.info('demo', `sandbox connection ready (${setup.connection?.id ?? 'none'})`);
   } catch (err) {

@@ -75,3 +75,25 @@ export function toFileSystemError(err: unknown, uri: vscode.Uri): vscode.FileSys
       return vscode.FileSystemError.Unavailable(d.message);
   }
 }
+
+/** The next steps a message about an error offers, as button labels (the runner carries them out). */
+export type NextStep = 'Edit Connection' | 'Import Key' | 'Retry' | 'Show Log';
+
+const CONNECTION_CODES = new Set(['BadCredentials', 'MissingCredentials', 'ClockSkew', 'InsecureSse', 'RedirectRefused']);
+const KEY_CODES = new Set(['NoKeyOpensObject', 'MissingDefaultKey', 'KeyMissing', 'KeyWrong']);
+const TRANSIENT_CODES = new Set(['Network', 'Timeout', 'Throttled', 'ServerError', 'Unknown']);
+
+/** What to offer after an error: fix the connection, import a key, try again; the log always. */
+export function nextSteps(err: unknown): NextStep[] {
+  const d = describeError(err);
+  if (d.kind === 'cancelled') {
+    return [];
+  }
+  const connectionProblem = CONNECTION_CODES.has(d.code) || (d.code === 'InvalidArgument' && typeof (err as { problem?: unknown })?.problem === 'string');
+  return [
+    ...(connectionProblem ? ['Edit Connection' as const] : []),
+    ...(KEY_CODES.has(d.code) ? ['Import Key' as const] : []),
+    ...(TRANSIENT_CODES.has(d.code) ? ['Retry' as const] : []),
+    'Show Log',
+  ];
+}

@@ -19,8 +19,12 @@ async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-it-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
+  // Opened as a workspace file (one folder), so that a test can add folders (obs.openAsWorkspaceFolder): VS Code
+  // refuses to turn a single-folder window into a workspace while it runs tests.
+  const workspaceFile = path.join(tmp, 'obs-it.code-workspace');
+  fs.writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: workspace }] }));
   const launchArgs = [
-    workspace,
+    workspaceFile,
     `--user-data-dir=${path.join(tmp, 'user-data')}`,
     `--extensions-dir=${path.join(tmp, 'extensions')}`,
     '--disable-extensions', // others than the one under test

@@ -44,7 +44,12 @@ try {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-rig-'));
-const folder = args.folder ?? path.join(tmp, 'workspace');
+// A `.code-workspace` file opens as a (multi-root) workspace: extensions can then add folders to it, which VS Code
+// refuses in tests for a single-folder window ("Entering a new workspace is not possible in tests").
+const workspaceFile = args.folder?.endsWith('.code-workspace') ? args.folder : undefined;
+const folder = workspaceFile
+  ? path.resolve(path.dirname(workspaceFile), JSON.parse(fs.readFileSync(workspaceFile, 'utf8')).folders[0].path)
+  : args.folder ?? path.join(tmp, 'workspace');
 fs.mkdirSync(folder, { recursive: true });
 
 /** @type {Awaited<ReturnType<typeof startServer>> | undefined} */ let server;
@@ -197,7 +202,7 @@ function workbenchUrl(base) {
     ['skipReleaseNotes', 'true'],
   ];
   const url = new URL('/', base);
-  url.searchParams.set('folder', folder);
+  url.searchParams.set(workspaceFile ? 'workspace' : 'folder', workspaceFile ?? folder);
   url.searchParams.set('payload', JSON.stringify(payload));
   return url;
 }

@@ -2,6 +2,9 @@
 import * as vscode from 'vscode';
 import type { ObjectEncryption, ObjectSummary } from '../../storage';
 import { shortFingerprint } from '../../keys/keyMaterial';
+import { newEncryptionLabel } from '../../keys/labels';
+import { defaultEncryptionOf, type ConnectionSettings } from '../config';
+import { editorLimitBytes } from '../editorLimit';
 import { formatBytes } from '../fileSystemProvider';
 import { toUri } from '../uri';
 import type { ObjectKeyInfo } from '../whichKey';
@@ -10,27 +13,64 @@ export type TreeNode = ConnectionNode | BucketNode | FolderNode | ObjectNode | M
 
 export class ConnectionNode {
   readonly kind = 'connection';
-  constructor(readonly connectionId: string, readonly label: string, readonly endpoint: string) {}
+  constructor(
+    readonly connectionId: string, readonly label: string, readonly endpoint: string,
+    /** The settings as read (for the tooltip), and what is wrong with them: then the node shows it and opens nothing. */
+    readonly settings?: ConnectionSettings, readonly problem?: string,
+  ) {}
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(this.label, this.problem ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `c:${this.connectionId}`;
     item.description = this.endpoint;
     item.contextValue = 'connection';
     item.iconPath = new vscode.ThemeIcon('server');
     item.resourceUri = toUri({ connectionId: this.connectionId, key: '' });
+    item.tooltip = connectionTooltip(this);
+    if (this.problem) {
+      item.description = this.problem;
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+      item.resourceUri = undefined;
+    }
     return item;
   }
 }
 
+function connectionTooltip(n: ConnectionNode): vscode.MarkdownString {
+  const s = n.settings;
+  const lines = [`**${escapeMd(n.label)}** (${escapeMd(n.connectionId)})`];
+  if (n.problem) {
+    lines.push(`$(error) ${escapeMd(n.problem)}`, 'Fix it in the settings (obs.connections) or with Edit Connection.');
+  }
+  lines.push(`Endpoint: ${escapeMd(n.endpoint || '(none)')}`);
+  if (s) {
+    lines.push(
+      `Dialect: ${s.dialect === 'obs' ? 'Huawei OBS' : s.dialect === 's3' ? 'S3' : 'detect (auto)'}`,
+      `Region: ${escapeMd(s.region || 'us-east-1 (default)')}`,
+      `Addressing: ${s.addressing ?? 'auto'}`,
+      `Default encryption: ${escapeMd(n.problem ? 'unknown' : newEncryptionLabel(defaultEncryptionOf(s)))}`,
+      ...(s.allowInsecureSse ? ['SSE over plain HTTP allowed (local test server)'] : []),
+    );
+  }
+  return new vscode.MarkdownString(lines.join('\n\n'), true);
+}
+
 export class BucketNode {
   readonly kind = 'bucket';
-  constructor(readonly connectionId: string, readonly bucket: string, readonly location?: string) {}
+  constructor(readonly connectionId: string, readonly bucket: string, readonly location?: string, readonly filter?: string) {}
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.bucket, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `b:${this.connectionId}/${this.bucket}`;
     item.description = this.location;
     item.contextValue = 'bucket';
     item.iconPath = new vscode.ThemeIcon('database');
+    item.tooltip = new vscode.MarkdownString([
+      `**${escapeMd(this.bucket)}**`,
+      `Region: ${escapeMd(this.location || 'not reported')}`,
+      ...(this.filter ? [`Filter: keys containing "${escapeMd(this.filter)}"`] : []),
+    ].join('\n\n'));
+    if (this.filter) {
+      item.description = [this.location, `filter: "${this.filter}"`].filter(Boolean).join(' · ');
+    }
     return item;
   }
 }
@@ -49,9 +89,9 @@ export class FolderNode {
     item.contextValue = 'folder';
     item.iconPath = vscode.ThemeIcon.Folder;
     item.resourceUri = toUri({ connectionId: this.connectionId, bucket: this.bucket, key: this.prefix });
-    if (newObjects) {
-      item.tooltip = new vscode.MarkdownString([`**${escapeMd(this.prefix)}**`, `New objects: ${escapeMd(newObjects)}`].join('\n\n'));
-    }
+    item.tooltip = new vscode.MarkdownString([
+      `**${escapeMd(this.prefix)}**`, `Folder in ${escapeMd(this.bucket)}`, ...(newObjects ? [`New objects: ${escapeMd(newObjects)}`] : []),
+    ].join('\n\n'));
     return item;
   }
 }
@@ -95,6 +135,11 @@ export class ObjectNode {
     item.contextValue = `object.${encryptionContext(info)}`;
     item.iconPath = objectIcon(info);
     item.command = { command: 'vscode.open', title: 'Open', arguments: [this.uri] };
+    if (this.summary.size > editorLimitBytes()) {
+      // Above the editor limit: a choice (download, or read-only anyway) instead of VS Code's generic error.
+      const location = { connection: this.connectionId, bucket: this.bucket, key: this.summary.key };
+      item.command = { command: 'obs.openObject', title: 'Open', arguments: [{ location }] };
+    }
     return item;
   }
 }
@@ -130,13 +175,14 @@ function objectIcon(info: ObjectKeyInfo | undefined): vscode.ThemeIcon {
 
 export class MessageNode {
   readonly kind = 'message';
-  constructor(readonly id: string, readonly message: string, readonly isError: boolean, readonly detail?: string) {}
+  constructor(readonly id: string, readonly message: string, readonly isError: boolean, readonly detail?: string, readonly command?: vscode.Command) {}
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.tooltip = this.detail ?? this.message;
     item.contextValue = this.isError ? 'error' : 'message';
-    item.iconPath = new vscode.ThemeIcon(this.isError ? 'error' : 'info');
+    item.iconPath = new vscode.ThemeIcon(this.isError ? 'error' : this.command ? 'filter' : 'info');
+    item.command = this.command;
     return item;
   }
 }
@@ -162,3 +208,4 @@ function encryptionContext(info: ObjectKeyInfo | undefined): string {
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
+

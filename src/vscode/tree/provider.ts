@@ -5,7 +5,8 @@ import { bucketEncryptionLabel, newEncryptionLabel } from '../../keys/labels';
 import { newObjectEncryption, onEncryptionRulesChanged } from '../config';
 import type { ConnectionManager } from '../connections';
 import { Disposable } from '../disposable';
-import { describeError } from '../errors';
+import { describeError, nextSteps } from '../errors';
+import type { Log } from '../log';
 import type { WhichKey } from '../whichKey';
 import { BucketNode, ConnectionNode, FolderNode, LoadMoreNode, MessageNode, ObjectNode, type TreeNode } from './nodes';
 
@@ -19,8 +20,10 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly extraPages = new Map<string, TreeNode[]>();
   /** Object nodes last handed out, by URI: a "which key" answer found elsewhere updates them in place. */
   private readonly shown = new Map<string, ObjectNode>();
+  /** Filters by `connection/bucket`: the bucket shows only keys containing the text. */
+  private readonly filters = new Map<string, string>();
 
-  constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey) {
+  constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey, private readonly log?: Log) {
     super();
     this._register(connections.onDidChange(() => this.refresh()));
     // Rules only change tooltips: re-render, no listing.
@@ -99,11 +102,29 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     return `${newEncryptionLabel(e, e.type === 'sse-c' ? this.whichKey.keyLabel(e.keyFingerprint) : undefined)}, by ${chosen.chosenBy}`;
   }
 
+  /** The bucket's filter text, if any. */
+  filterOf(connection: string, bucket: string): string | undefined {
+    return this.filters.get(`${connection}/${bucket}`);
+  }
+
+  /** Narrows a bucket to keys containing `text` ("" clears it); the bucket re-lists. */
+  setFilter(connection: string, bucket: string, text: string): void {
+    const id = `${connection}/${bucket}`;
+    if (text === '') {
+      this.filters.delete(id);
+    } else {
+      this.filters.set(id, text);
+    }
+    this.extraPages.delete(id);
+    this.refresh();
+  }
+
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
+      // Every entry in settings, a broken one with its problem (it lists nothing).
       return this.connections
-        .list()
-        .map((c) => new ConnectionNode(c.id, c.label || c.id, c.endpoint));
+        .entries()
+        .map(({ settings: c, problem }) => new ConnectionNode(c.id, c.label || c.id, c.endpoint, c, problem));
     }
     try {
       switch (node.kind) {
@@ -113,10 +134,12 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
           if (buckets.length === 0) {
             return [new MessageNode(`m:${node.connectionId}`, 'No buckets', false)];
           }
-          return buckets.map((b) => new BucketNode(node.connectionId, b.name, b.location));
+          return buckets.map((b) => new BucketNode(node.connectionId, b.name, b.location, this.filterOf(node.connectionId, b.name)));
         }
-        case 'bucket':
-          return await this.listLevel(node, '');
+        case 'bucket': {
+          const filter = this.filterOf(node.connectionId, node.bucket);
+          return filter === undefined ? await this.listLevel(node, '') : await this.filtered(node, filter);
+        }
         case 'folder':
           return await this.listLevel(node, node.prefix);
         default:
@@ -124,7 +147,10 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
       }
     } catch (err) {
       const d = describeError(err);
-      return [new MessageNode(`e:${node.kind}:${Date.now()}`, d.message, true, `${d.code}: ${d.message}`)];
+      const rid = (err as { requestId?: unknown })?.requestId;
+      const where = node.kind === 'connection' ? node.connectionId : 'bucket' in node ? `${node.connectionId}/${node.bucket}` : node.kind;
+      this.log?.warn('tree', `listing ${where} failed: ${d.code}: ${d.message}${typeof rid === 'string' ? ` (request id ${rid})` : ''}`);
+      return [new MessageNode(`e:${node.kind}:${Date.now()}`, d.message, true, `${d.code}: ${d.message}`, errorCommand(err, node))];
     }
   }
 
@@ -133,7 +159,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     switch (node.kind) {
       case 'bucket': {
         const c = this.connections.find(node.connectionId);
-        return c ? new ConnectionNode(c.id, c.label || c.id, c.endpoint) : undefined;
+        return c ? new ConnectionNode(c.id, c.label || c.id, c.endpoint, c) : undefined;
       }
       case 'folder':
       case 'object': {
@@ -153,6 +179,28 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     const id = parentId(parent);
     this.extraPages.set(id, [...(this.extraPages.get(id) ?? []), ...page]);
     this.changed.fire(parent);
+  }
+
+  /**
+   * The objects of a filtered bucket, flat: keys containing the text (a full listing, shown up to MAX_SHOWN), or
+   * with a trailing `*` keys starting with it (the server lists only those). First a "clear filter" item.
+   */
+  private async filtered(bucket: BucketNode, text: string): Promise<TreeNode[]> {
+    const s = await this.connections.session(bucket.connectionId);
+    const prefixOnly = text.endsWith('*');
+    const needle = prefixOnly ? text.slice(0, -1) : text;
+    const all = await s.objects.listAll(bucket.bucket, prefixOnly ? needle : '');
+    const matches = all.filter((o) => o.key.includes(needle));
+    const nodes = matches.slice(0, MAX_SHOWN).map((o) => new ObjectNode(bucket.connectionId, bucket.bucket, o, ''));
+    this.detectEncryption(nodes);
+    const clear = new MessageNode(
+      `m:filter:${bucket.connectionId}/${bucket.bucket}`,
+      `Filter "${text}": ${matches.length} match${matches.length === 1 ? '' : 'es'}${matches.length > MAX_SHOWN ? ` (first ${MAX_SHOWN} shown)` : ''} — clear`,
+      false,
+      prefixOnly ? 'Keys starting with the text, listed by the server. Click to clear the filter.' : `Keys containing the text, of ${all.length} keys. Click to clear the filter.`,
+      { command: 'obs.filter', title: 'Clear Filter', arguments: [{ connection: bucket.connectionId, bucket: bucket.bucket, text: '' }] },
+    );
+    return [clear, ...nodes];
   }
 
   private async listLevel(parent: BucketNode | FolderNode, prefix: string): Promise<TreeNode[]> {
@@ -213,4 +261,14 @@ function parentPrefix(prefix: string): string {
 
 function parentId(p: BucketNode | FolderNode): string {
   return p.kind === 'bucket' ? `${p.connectionId}/${p.bucket}` : `${p.connectionId}/${p.bucket}/${p.prefix}`;
+}
+
+/** A tree error's next step, run by clicking it: edit the connection or import a key. */
+function errorCommand(err: unknown, node: TreeNode): vscode.Command | undefined {
+  const step = nextSteps(err)[0];
+  const connectionId = (node as { connectionId?: string }).connectionId;
+  if (step === 'Edit Connection' && connectionId) {
+    return { command: 'obs.editConnection', title: 'Edit Connection', arguments: [{ kind: 'connection', connectionId }] };
+  }
+  return step === 'Import Key' ? { command: 'obs.importKey', title: 'Import Key' } : undefined;
 }
