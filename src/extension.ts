@@ -13,6 +13,11 @@ import {
   cancelJobCommand, copyCommand, copyItemsCommand, pasteItemsCommand, reencryptCommand, REPORT_SCHEME, ReportDocuments,
   resumeJobCommand, showJobsCommand,
 } from './commands/jobs';
+import {
+  createFolderCommand, deleteCommand, downloadCommand, openCommand, renameCommand, showSummary, uploadCommand, type FilesDeps,
+} from './commands/files';
+import type { TransferReport } from './objects';
+import { BucketDragAndDrop } from './vscode/tree/dragAndDrop';
 import { GlobalStorageJobStore } from './vscode/jobStore';
 import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
@@ -59,7 +64,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const fileSystem = new ObsFileSystemProvider(connections, log, maxBytes);
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
   const tree = new BucketTreeProvider(connections, whichKey);
-  const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  tree.followChanges(fileSystem.onDidChangeFile);
+  const dragAndDrop = new BucketDragAndDrop((command, result) => {
+    if (command === 'obs.upload' && result) {
+      showSummary(jobs, result as TransferReport);
+    }
+  });
+  const treeView = vscode.window.createTreeView('obs.buckets', {
+    treeDataProvider: tree, showCollapseAll: true, canSelectMany: true, dragAndDropController: dragAndDrop,
+  });
   const keysView = new KeysViewProvider(keyRing);
   const decorations = new EncryptionDecorations(whichKey);
   const status = new EncryptionStatus(whichKey);
@@ -69,6 +82,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     connections, ring: keyRing, reports: new ReportDocuments(),
     store: new GlobalStorageJobStore(vscode.Uri.joinPath(context.globalStorageUri, 'jobs')),
   };
+  const files: FilesDeps = { ...jobs, selected: () => treeView.selection, changedAt: (uris) => tree.refreshAt(uris) };
   context.subscriptions.push(
     log,
     keyRing,
@@ -105,6 +119,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(cancelJobCommand(jobs), log),
     registerCommand(copyItemsCommand(), log),
     registerCommand(pasteItemsCommand(jobs), log),
+    registerCommand(uploadCommand(files, 'obs.upload', false), log),
+    registerCommand(uploadCommand(files, 'obs.uploadFolder', true), log),
+    registerCommand(downloadCommand(files), log),
+    registerCommand(deleteCommand(files), log),
+    registerCommand(createFolderCommand(files), log),
+    registerCommand(renameCommand(files), log),
+    registerCommand(openCommand(files), log),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

@@ -22,8 +22,11 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider {
     return this.reports.get(uri.path.replace(/^\//, '').replace(/\.md$/, '')) ?? '# Report not available\n\nIt belongs to an earlier window.\n';
   }
   add(report: JobReport): vscode.Uri {
-    this.reports.set(report.jobId, reportMarkdown(report));
-    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${report.jobId}.md` });
+    return this.addMarkdown(report.jobId, reportMarkdown(report));
+  }
+  addMarkdown(id: string, markdown: string): vscode.Uri {
+    this.reports.set(id, markdown);
+    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${id}.md` });
   }
 }
 
@@ -67,7 +70,7 @@ export function toLocation(v: unknown, what: string): ObjectLocation {
   throw new InvalidArgumentError(`${what} is missing: pass an obs:// URI or { connection, bucket, key } (a key ending in "/" means everything under it).`);
 }
 
-function toLocations(v: unknown, what: string): ObjectLocation[] {
+export function toLocations(v: unknown, what: string): ObjectLocation[] {
   const list = Array.isArray(v) ? v.map((x) => toLocation(x, what)) : [toLocation(v, what)];
   if (list.length === 0) {
     throw new InvalidArgumentError(`${what}: the list is empty.`);
@@ -99,7 +102,7 @@ export function toEncryption(v: unknown, fallback?: EncryptionArg): EncryptionAr
   }
 }
 
-function flag(a: Record<string, unknown>, name: string, fallback: boolean): boolean {
+export function flag(a: Record<string, unknown>, name: string, fallback: boolean): boolean {
   const v = a[name];
   if (v === undefined) {
     return fallback;
@@ -110,7 +113,7 @@ function flag(a: Record<string, unknown>, name: string, fallback: boolean): bool
   return v;
 }
 
-function jobIdOf(a: Record<string, unknown>): string | undefined {
+export function jobIdOf(a: Record<string, unknown>): string | undefined {
   const v = a.jobId;
   if (v === undefined) {
     return undefined;
@@ -210,7 +213,7 @@ function formatBytes(n: number): string {
 
 // ---- running ----
 
-function environment(deps: JobDeps): JobEnvironment {
+export function environment(deps: JobDeps): JobEnvironment {
   return {
     objects: async (connection) => (await deps.connections.session(connection)).objects,
     key: (fp) => deps.ring.get(fp),
@@ -219,7 +222,11 @@ function environment(deps: JobDeps): JobEnvironment {
 }
 
 async function showReport(deps: JobDeps, report: JobReport): Promise<void> {
-  const uri = deps.reports.add(report);
+  await openReport(deps.reports.add(report));
+}
+
+/** Shows a report document: rendered where a markdown preview exists, else its read-only source. */
+export async function openReport(uri: vscode.Uri): Promise<void> {
   // The rendered table reads best; the read-only markdown source is the fallback where no preview exists.
   try {
     await vscode.commands.executeCommand('markdown.showPreview', uri);
@@ -228,17 +235,29 @@ async function showReport(deps: JobDeps, report: JobReport): Promise<void> {
   }
 }
 
-async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promise<JobReport> {
-  if (running.has(record.jobId)) {
-    throw new InvalidArgumentError(`Job ${record.jobId} is already running.`);
+/** Lets obs.cancelJob { jobId } cancel other long work too (transfers); `signal` aborts on either. */
+export function cancellableAs(jobId: string, outer: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (running.has(jobId)) {
+    throw new InvalidArgumentError(`Job ${jobId} is already running.`);
   }
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
-  ctx.signal.addEventListener('abort', onAbort);
-  running.set(record.jobId, ac);
+  outer.addEventListener('abort', onAbort);
+  running.set(jobId, ac);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      outer.removeEventListener('abort', onAbort);
+      running.delete(jobId);
+    },
+  };
+}
+
+async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promise<JobReport> {
+  const cancel = cancellableAs(record.jobId, ctx.signal);
   try {
     const report = await runJob(environment(deps), record, {
-      signal: ac.signal,
+      signal: cancel.signal,
       onProgress: (p) => ctx.progress({ items: p.items, totalItems: p.totalItems, bytes: p.bytes, totalBytes: p.totalBytes }),
     });
     deps.reports.add(report);
@@ -259,8 +278,7 @@ async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promi
     }
     return report;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    running.delete(record.jobId);
+    cancel.dispose();
   }
 }
 

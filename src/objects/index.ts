@@ -59,3 +59,4 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, encryptio
   };
 }
 export * from './jobs';
+export * from './transfers';
