@@ -12,9 +12,9 @@ import type { ExtensionApi } from '../../../src/extension';
 import type { TransferReport } from '../../../src/objects';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
 import { after, before, suite, test } from '../harness';
+import { activateApi } from '../support/extension';
 import { aws, awsOk, newKey, rgw, scratchPath, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'files';
 const MiB = 1024 * 1024;
 const BIG = 300 * MiB;
@@ -88,11 +88,7 @@ suite('files in and out: upload, download, delete, rename, new folder', () => {
   const tree = scratchPath('upload-tree');
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activateApi();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     await run('obs.importKey', { label: 'files key A', key: A.base64 });
     await run('obs.addConnection', { id: CONN, endpoint: rgw.http, region: rgw.region, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey, allowInsecureSse: true });
