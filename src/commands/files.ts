@@ -9,7 +9,7 @@ import {
   countObjects, deleteMany, downloadMany, locationText, renameOne, transferMarkdown, uploadMany, type EncryptionArg, type ObjectLocation,
   type TransferReport,
 } from '../objects';
-import type { TreeNode } from '../vscode/tree/nodes';
+import { intoFolder, type TreeNode } from '../vscode/tree/nodes';
 import { SCHEME, toUri } from '../vscode/uri';
 import {
   askLocation, cancellableAs, environment, flag, jobIdOf, openReport, selection, toEncryption, toLocation, toLocations,
@@ -50,11 +50,6 @@ function localPaths(v: unknown, what: string): string[] {
 function picked(deps: FilesDeps, invocation: unknown[]): ObjectLocation[] {
   const fromMenu = selection(invocation);
   return fromMenu.length > 0 ? fromMenu : selection([undefined, [...deps.selected()]]);
-}
-
-/** A bucket or folder to put things into: an object's own folder when an object is selected. */
-export function intoFolder(l: ObjectLocation): ObjectLocation {
-  return isPrefix(l.key) ? l : { ...l, key: l.key.slice(0, l.key.lastIndexOf('/') + 1) };
 }
 
 // ---- running and reporting ----

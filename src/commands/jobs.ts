@@ -9,7 +9,7 @@ import {
 } from '../objects';
 import type { JobStore } from '../objects';
 import type { ConnectionManager } from '../vscode/connections';
-import type { BucketNode, FolderNode, ObjectNode, TreeNode } from '../vscode/tree/nodes';
+import { nodeLocation, type TreeNode } from '../vscode/tree/nodes';
 import { fromUri, SCHEME, toUri } from '../vscode/uri';
 import { InvalidArgumentError, type CommandDefinition, type RunContext } from './runner';
 
@@ -125,19 +125,6 @@ export function jobIdOf(a: Record<string, unknown>): string | undefined {
 }
 
 // ---- prompts ----
-
-function nodeLocation(n: TreeNode): ObjectLocation | undefined {
-  switch (n.kind) {
-    case 'object':
-      return { connection: (n as ObjectNode).connectionId, bucket: (n as ObjectNode).bucket, key: (n as ObjectNode).summary.key };
-    case 'folder':
-      return { connection: (n as FolderNode).connectionId, bucket: (n as FolderNode).bucket, key: (n as FolderNode).prefix };
-    case 'bucket':
-      return { connection: (n as BucketNode).connectionId, bucket: (n as BucketNode).bucket, key: '' };
-    default:
-      return undefined;
-  }
-}
 
 /** The tree passes (clicked node, selected nodes); the explorer passes (uri, uris). */
 export function selection(invocation: unknown[]): ObjectLocation[] {

@@ -3,11 +3,9 @@
 // within a connection, streamed across connections). Dragging out gives obs:// URIs (an editor drop opens them).
 // Everything runs through the commands, with their progress, cancel and report.
 import * as vscode from 'vscode';
-import { intoFolder } from '../../commands/files';
-import { selection } from '../../commands/jobs';
 import type { ObjectLocation } from '../../objects';
 import { fromUri, SCHEME, toUri } from '../uri';
-import type { TreeNode } from './nodes';
+import { intoFolder, nodeLocation, type TreeNode } from './nodes';
 
 export const TREE_MIME = 'application/vnd.code.tree.obs.buckets';
 const URI_LIST = 'text/uri-list';
@@ -19,12 +17,12 @@ export type DropPlan =
 
 /** Dragged tree nodes win; else `text/uri-list`: file: URIs upload, obs: URIs copy. */
 export function planDrop(target: TreeNode | undefined, nodes: readonly TreeNode[] | undefined, uriList: string | undefined): DropPlan | undefined {
-  const [at] = target ? selection([target]) : [];
+  const at = target && nodeLocation(target);
   if (!at) {
     return undefined;
   }
   const into = intoFolder(at);
-  const dragged = selection([undefined, [...(nodes ?? [])]])
+  const dragged = (nodes ?? []).map(nodeLocation).filter((l): l is ObjectLocation => l !== undefined)
     // Dropping a folder onto itself or inside itself would copy without end.
     .filter((l) => !(l.connection === into.connection && l.bucket === into.bucket && (l.key === '' || l.key.endsWith('/')) && into.key.startsWith(l.key)));
   if (nodes?.length) {
@@ -48,7 +46,7 @@ export class BucketDragAndDrop implements vscode.TreeDragAndDropController<TreeN
 
   handleDrag(source: readonly TreeNode[], data: vscode.DataTransfer): void {
     // Other views and editors get obs:// URIs; this view itself reads the nodes VS Code puts under TREE_MIME.
-    const uris = selection([undefined, [...source]]).map((l) => toUri({ connectionId: l.connection, bucket: l.bucket, key: l.key }).toString());
+    const uris = source.map(nodeLocation).filter((l): l is ObjectLocation => l !== undefined).map((l) => toUri({ connectionId: l.connection, bucket: l.bucket, key: l.key }).toString());
     if (uris.length) {
       data.set(URI_LIST, new vscode.DataTransferItem(uris.join('\r\n')));
     }
