@@ -29,7 +29,8 @@ export function planDrop(target: TreeNode | undefined, nodes: readonly TreeNode[
     return dragged.length ? { command: 'obs.copy', arg: { source: dragged, target: into } } : undefined;
   }
   const uris = (uriList ?? '').split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#')).map((s) => vscode.Uri.parse(s));
-  const files = uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  // The same file may come both in the uri list and as a dropped file.
+  const files = [...new Set(uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath))];
   if (files.length) {
     return { command: 'obs.upload', arg: { source: files, target: into } };
   }
@@ -40,7 +41,8 @@ export function planDrop(target: TreeNode | undefined, nodes: readonly TreeNode[
 
 export class BucketDragAndDrop implements vscode.TreeDragAndDropController<TreeNode> {
   readonly dragMimeTypes = [URI_LIST];
-  readonly dropMimeTypes = [TREE_MIME, URI_LIST];
+  // `files`: VS Code's special type for files dropped from the OS, whatever their own type.
+  readonly dropMimeTypes = [TREE_MIME, URI_LIST, 'files'];
 
   constructor(private readonly onDone: (command: string, result: unknown) => void = () => undefined) {}
 
@@ -54,12 +56,19 @@ export class BucketDragAndDrop implements vscode.TreeDragAndDropController<TreeN
 
   async handleDrop(target: TreeNode | undefined, data: vscode.DataTransfer, token: vscode.CancellationToken): Promise<void> {
     const nodes = data.get(TREE_MIME)?.value as TreeNode[] | undefined;
-    const uriList = nodes?.length ? undefined : await data.get(URI_LIST)?.asString();
+    const files: string[] = [];
+    data.forEach((item) => {
+      const uri = item.asFile()?.uri;
+      if (uri?.scheme === 'file') {
+        files.push(uri.toString());
+      }
+    });
+    const uriList = nodes?.length ? undefined : [await data.get(URI_LIST)?.asString(), ...files].filter(Boolean).join('\r\n');
     const plan = planDrop(target, nodes, uriList);
     if (!plan || token.isCancellationRequested) {
       return;
     }
-    // The command has its own progress and cancel; errors are logged and shown by it.
+    // The command has its own progress and cancel, and logs a failure; a drop has no caller to tell, so say it here.
     const result = await vscode.commands.executeCommand(plan.command, plan.arg).then((r) => r, (err: unknown) => {
       void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
       return undefined;

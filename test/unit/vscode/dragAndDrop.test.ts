@@ -11,7 +11,7 @@ const object = new ObjectNode('c', 'b', { key: 'docs/a.txt', size: 1, etag: 'e',
 const bucket = new BucketNode('c', 'b');
 
 void test('files from the OS or the Explorer upload into the folder dropped on', () => {
-  assert.deepEqual(planDrop(folder, undefined, 'file:///home/me/x.txt\r\n# a comment\r\nfile:///home/me/dir'), {
+  assert.deepEqual(planDrop(folder, undefined, 'file:///home/me/x.txt\r\n# a comment\r\nfile:///home/me/dir\r\nfile:///home/me/x.txt'), {
     command: 'obs.upload', arg: { source: ['/home/me/x.txt', '/home/me/dir'], target: { connection: 'c', bucket: 'b', key: 'docs/' } },
   });
   assert.deepEqual(planDrop(object, undefined, 'file:///tmp/y')?.arg.target, { connection: 'c', bucket: 'b', key: 'docs/' }, 'onto an object: its folder');
