@@ -18,6 +18,11 @@ import {
   cancelJobCommand, copyCommand, copyItemsCommand, pasteItemsCommand, reencryptCommand, REPORT_SCHEME, ReportDocuments,
   resumeJobCommand, showJobsCommand,
 } from './commands/jobs';
+import {
+  createFolderCommand, deleteCommand, downloadCommand, openCommand, renameCommand, showSummary, uploadCommand, type FilesDeps,
+} from './commands/files';
+import type { TransferReport } from './objects';
+import { BucketDragAndDrop } from './vscode/tree/dragAndDrop';
 import { GlobalStorageJobStore, GlobalStorageUploadStore } from './vscode/jobStore';
 import { KeyRing, type KeyEntry } from './keys/keyRing';
 import { ConnectionManager } from './vscode/connections';
@@ -77,7 +82,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const fileSystem = new ObsFileSystemProvider(connections, log, () => editorLimit.bytes());
   const whichKey = new WhichKey(connections, keyRing, fileSystem.onDidChangeFile);
   const tree = new BucketTreeProvider(connections, whichKey, log);
-  const treeView = vscode.window.createTreeView('obs.buckets', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  tree.followChanges(fileSystem.onDidChangeFile);
+  const dragAndDrop = new BucketDragAndDrop((command, result) => {
+    if (command === 'obs.upload' && result) {
+      showSummary(jobs, result as TransferReport);
+    }
+  });
+  const treeView = vscode.window.createTreeView('obs.buckets', {
+    treeDataProvider: tree, showCollapseAll: true, canSelectMany: true, dragAndDropController: dragAndDrop,
+  });
   const keysView = new KeysViewProvider(keyRing);
   const decorations = new EncryptionDecorations(whichKey);
   const status = new EncryptionStatus(whichKey);
@@ -88,6 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     connections, ring: keyRing, reports: new ReportDocuments(),
     store: new GlobalStorageJobStore(vscode.Uri.joinPath(context.globalStorageUri, 'jobs')),
   };
+  const files: FilesDeps = { ...jobs, selected: () => treeView.selection, changedAt: (uris) => tree.refreshAt(uris) };
   context.subscriptions.push(
     log,
     keyRing,
@@ -134,6 +148,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerCommand(openObjectCommand(connections, editorLimit), log),
     propertiesDocs,
     vscode.workspace.registerTextDocumentContentProvider(PROPERTIES_SCHEME, propertiesDocs),
+    registerCommand(uploadCommand(files, 'obs.upload', false), log),
+    registerCommand(uploadCommand(files, 'obs.uploadFolder', true), log),
+    registerCommand(downloadCommand(files), log),
+    registerCommand(deleteCommand(files), log),
+    registerCommand(createFolderCommand(files), log),
+    registerCommand(renameCommand(files), log),
+    registerCommand(openCommand(files), log),
   );
   await applyDemoSetup(log);
   if (context.extensionMode !== vscode.ExtensionMode.Test) {

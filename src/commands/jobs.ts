@@ -9,7 +9,7 @@ import {
 } from '../objects';
 import type { JobStore } from '../objects';
 import type { ConnectionManager } from '../vscode/connections';
-import type { BucketNode, FolderNode, ObjectNode, TreeNode } from '../vscode/tree/nodes';
+import { nodeLocation, type TreeNode } from '../vscode/tree/nodes';
 import { fromUri, SCHEME, toUri } from '../vscode/uri';
 import { InvalidArgumentError, type CommandDefinition, type RunContext } from './runner';
 
@@ -22,8 +22,11 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider {
     return this.reports.get(uri.path.replace(/^\//, '').replace(/\.md$/, '')) ?? '# Report not available\n\nIt belongs to an earlier window.\n';
   }
   add(report: JobReport): vscode.Uri {
-    this.reports.set(report.jobId, reportMarkdown(report));
-    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${report.jobId}.md` });
+    return this.addMarkdown(report.jobId, reportMarkdown(report));
+  }
+  addMarkdown(id: string, markdown: string): vscode.Uri {
+    this.reports.set(id, markdown);
+    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${id}.md` });
   }
 }
 
@@ -67,7 +70,7 @@ export function toLocation(v: unknown, what: string): ObjectLocation {
   throw new InvalidArgumentError(`${what} is missing: pass an obs:// URI or { connection, bucket, key } (a key ending in "/" means everything under it).`);
 }
 
-function toLocations(v: unknown, what: string): ObjectLocation[] {
+export function toLocations(v: unknown, what: string): ObjectLocation[] {
   const list = Array.isArray(v) ? v.map((x) => toLocation(x, what)) : [toLocation(v, what)];
   if (list.length === 0) {
     throw new InvalidArgumentError(`${what}: the list is empty.`);
@@ -99,7 +102,7 @@ export function toEncryption(v: unknown, fallback?: EncryptionArg): EncryptionAr
   }
 }
 
-function flag(a: Record<string, unknown>, name: string, fallback: boolean): boolean {
+export function flag(a: Record<string, unknown>, name: string, fallback: boolean): boolean {
   const v = a[name];
   if (v === undefined) {
     return fallback;
@@ -110,7 +113,7 @@ function flag(a: Record<string, unknown>, name: string, fallback: boolean): bool
   return v;
 }
 
-function jobIdOf(a: Record<string, unknown>): string | undefined {
+export function jobIdOf(a: Record<string, unknown>): string | undefined {
   const v = a.jobId;
   if (v === undefined) {
     return undefined;
@@ -122,19 +125,6 @@ function jobIdOf(a: Record<string, unknown>): string | undefined {
 }
 
 // ---- prompts ----
-
-function nodeLocation(n: TreeNode): ObjectLocation | undefined {
-  switch (n.kind) {
-    case 'object':
-      return { connection: (n as ObjectNode).connectionId, bucket: (n as ObjectNode).bucket, key: (n as ObjectNode).summary.key };
-    case 'folder':
-      return { connection: (n as FolderNode).connectionId, bucket: (n as FolderNode).bucket, key: (n as FolderNode).prefix };
-    case 'bucket':
-      return { connection: (n as BucketNode).connectionId, bucket: (n as BucketNode).bucket, key: '' };
-    default:
-      return undefined;
-  }
-}
 
 /** The tree passes (clicked node, selected nodes); the explorer passes (uri, uris). */
 export function selection(invocation: unknown[]): ObjectLocation[] {
@@ -210,7 +200,7 @@ function formatBytes(n: number): string {
 
 // ---- running ----
 
-function environment(deps: JobDeps): JobEnvironment {
+export function environment(deps: JobDeps): JobEnvironment {
   return {
     objects: async (connection) => (await deps.connections.session(connection)).objects,
     key: (fp) => deps.ring.get(fp),
@@ -219,7 +209,11 @@ function environment(deps: JobDeps): JobEnvironment {
 }
 
 async function showReport(deps: JobDeps, report: JobReport): Promise<void> {
-  const uri = deps.reports.add(report);
+  await openReport(deps.reports.add(report));
+}
+
+/** Shows a report document: rendered where a markdown preview exists, else its read-only source. */
+export async function openReport(uri: vscode.Uri): Promise<void> {
   // The rendered table reads best; the read-only markdown source is the fallback where no preview exists.
   try {
     await vscode.commands.executeCommand('markdown.showPreview', uri);
@@ -228,17 +222,29 @@ async function showReport(deps: JobDeps, report: JobReport): Promise<void> {
   }
 }
 
-async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promise<JobReport> {
-  if (running.has(record.jobId)) {
-    throw new InvalidArgumentError(`Job ${record.jobId} is already running.`);
+/** Lets obs.cancelJob { jobId } cancel other long work too (transfers); `signal` aborts on either. */
+export function cancellableAs(jobId: string, outer: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (running.has(jobId)) {
+    throw new InvalidArgumentError(`Job ${jobId} is already running.`);
   }
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
-  ctx.signal.addEventListener('abort', onAbort);
-  running.set(record.jobId, ac);
+  outer.addEventListener('abort', onAbort);
+  running.set(jobId, ac);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      outer.removeEventListener('abort', onAbort);
+      running.delete(jobId);
+    },
+  };
+}
+
+async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promise<JobReport> {
+  const cancel = cancellableAs(record.jobId, ctx.signal);
   try {
     const report = await runJob(environment(deps), record, {
-      signal: ac.signal,
+      signal: cancel.signal,
       onProgress: (p) => ctx.progress({ items: p.items, totalItems: p.totalItems, bytes: p.bytes, totalBytes: p.totalBytes }),
     });
     deps.reports.add(report);
@@ -259,8 +265,7 @@ async function execute(deps: JobDeps, record: JobRecord, ctx: RunContext): Promi
     }
     return report;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    running.delete(record.jobId);
+    cancel.dispose();
   }
 }
 

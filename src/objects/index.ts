@@ -87,3 +87,4 @@ export function openObjects(config: ConnectionConfig, keys: KeySource, encryptio
 }
 export * from './jobs';
 export * from './uploads';
+export * from './transfers';

@@ -139,7 +139,7 @@ export function alreadyIn(e: ObjectEncryption, arg: EncryptionArg): boolean {
   }
 }
 
-async function resolveChoice(env: JobEnvironment, arg: EncryptionArg): Promise<EncryptionSpec | { type: 'keep' }> {
+export async function resolveChoice(env: Pick<JobEnvironment, 'key'>, arg: EncryptionArg): Promise<EncryptionSpec | { type: 'keep' }> {
   switch (arg.type) {
     case 'keep':
     case 'none':
@@ -192,7 +192,7 @@ async function single(svc: ObjectsService, src: ObjectLocation, signal?: AbortSi
   return { key: src.key, size: st.size };
 }
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   const e = err as { message?: unknown; status?: unknown; requestId?: unknown };
   const msg = typeof e?.message === 'string' ? e.message : String(err);
   const status = typeof e?.status === 'number' ? ` (HTTP ${e.status}${typeof e.requestId === 'string' ? `, request id ${e.requestId}` : ''})` : '';

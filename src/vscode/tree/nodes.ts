@@ -1,5 +1,6 @@
 // Tree node kinds. Each node knows how to render itself; the provider knows how to list children.
 import * as vscode from 'vscode';
+import type { ObjectLocation } from '../../objects';
 import type { ObjectEncryption, ObjectSummary } from '../../storage';
 import { shortFingerprint } from '../../keys/keyMaterial';
 import { newEncryptionLabel } from '../../keys/labels';
@@ -209,3 +210,21 @@ function escapeMd(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
+/** The location a bucket, folder or object node stands for (a bucket's key is empty, a folder's ends in "/"). */
+export function nodeLocation(n: TreeNode): ObjectLocation | undefined {
+  switch (n.kind) {
+    case 'object':
+      return { connection: n.connectionId, bucket: n.bucket, key: n.summary.key };
+    case 'folder':
+      return { connection: n.connectionId, bucket: n.bucket, key: n.prefix };
+    case 'bucket':
+      return { connection: n.connectionId, bucket: n.bucket, key: '' };
+    default:
+      return undefined;
+  }
+}
+
+/** A bucket or folder to put things into: an object's own folder when an object is the target. */
+export function intoFolder(l: ObjectLocation): ObjectLocation {
+  return l.key === '' || l.key.endsWith('/') ? l : { ...l, key: l.key.slice(0, l.key.lastIndexOf('/') + 1) };
+}

@@ -7,6 +7,8 @@ import type { ConnectionManager } from '../connections';
 import { Disposable } from '../disposable';
 import { describeError, nextSteps } from '../errors';
 import type { Log } from '../log';
+import { setBounded } from '../../keys/boundedMap';
+import { fromUri } from '../uri';
 import type { WhichKey } from '../whichKey';
 import { BucketNode, ConnectionNode, FolderNode, LoadMoreNode, MessageNode, ObjectNode, type TreeNode } from './nodes';
 
@@ -22,6 +24,8 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly shown = new Map<string, ObjectNode>();
   /** Filters by `connection/bucket`: the bucket shows only keys containing the text. */
   private readonly filters = new Map<string, string>();
+  /** Bucket and folder nodes last handed out, by URI: a write below one re-lists just that one. */
+  private readonly containers = new Map<string, BucketNode | FolderNode>();
 
   constructor(private readonly connections: ConnectionManager, private readonly whichKey: WhichKey, private readonly log?: Log) {
     super();
@@ -53,8 +57,35 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!node) {
       this.extraPages.clear();
       this.shown.clear();
+      this.containers.clear();
     }
     this.changed.fire(node);
+  }
+
+  /** Follows writes (saves, new folders, deletes, moves) so sizes and entries show without Refresh. */
+  followChanges(onDidChangeFile: vscode.Event<readonly vscode.FileChangeEvent[]>): void {
+    this._register(onDidChangeFile((events) => this.refreshAt(events.map((e) => e.uri))));
+  }
+
+  /** Re-lists the folders (or bucket roots) holding these locations, and the folders they name, where shown. */
+  refreshAt(uris: readonly vscode.Uri[]): void {
+    const nodes = new Set<BucketNode | FolderNode>();
+    for (const uri of uris) {
+      const loc = fromUri(uri);
+      if (!loc.bucket) {
+        continue;
+      }
+      const key = loc.key.replace(/\/$/, '');
+      for (const prefix of [parentPrefix(key), ...(loc.key.endsWith('/') ? [loc.key] : [])]) {
+        const node = this.containers.get(containerId(loc.connectionId, loc.bucket, prefix));
+        if (node) {
+          nodes.add(node);
+        }
+      }
+    }
+    for (const node of nodes) {
+      this.changed.fire(node);
+    }
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -134,7 +165,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
           if (buckets.length === 0) {
             return [new MessageNode(`m:${node.connectionId}`, 'No buckets', false)];
           }
-          return buckets.map((b) => new BucketNode(node.connectionId, b.name, b.location, this.filterOf(node.connectionId, b.name)));
+          return buckets.map((b) => this.container(new BucketNode(node.connectionId, b.name, b.location, this.filterOf(node.connectionId, b.name))));
         }
         case 'bucket': {
           const filter = this.filterOf(node.connectionId, node.bucket);
@@ -213,7 +244,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
   private async page(parent: BucketNode | FolderNode, prefix: string, continuation: string | undefined): Promise<TreeNode[]> {
     const s = await this.connections.session(parent.connectionId);
     const page = await s.objects.listPage(parent.bucket, prefix, { maxKeys: PAGE_SIZE, continuation });
-    const folders = page.prefixes.map((p) => new FolderNode(parent.connectionId, parent.bucket, p));
+    const folders = page.prefixes.map((p) => this.container(new FolderNode(parent.connectionId, parent.bucket, p)));
     const objects = page.objects
       .filter((o) => o.key !== prefix)
       .map((o) => new ObjectNode(parent.connectionId, parent.bucket, o, prefix));
@@ -244,6 +275,11 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     this.lookUp(queue);
   }
 
+  private container<T extends BucketNode | FolderNode>(node: T): T {
+    setBounded(this.containers, containerId(node.connectionId, node.bucket, node.kind === 'folder' ? node.prefix : ''), node, MAX_SHOWN);
+    return node;
+  }
+
   /** Asks for these nodes' answers in the background; each answer re-renders its node (see the constructor). */
   private lookUp(nodes: ObjectNode[]): void {
     nodes.forEach((n) => this.whichKey.request(locationOf(n), n.summary.etag));
@@ -258,6 +294,8 @@ function parentPrefix(prefix: string): string {
   const slash = trimmed.lastIndexOf('/');
   return slash < 0 ? '' : trimmed.slice(0, slash + 1);
 }
+
+const containerId = (connection: string, bucket: string, prefix: string): string => `${connection}/${bucket}/${prefix}`;
 
 function parentId(p: BucketNode | FolderNode): string {
   return p.kind === 'bucket' ? `${p.connectionId}/${p.bucket}` : `${p.connectionId}/${p.bucket}/${p.prefix}`;

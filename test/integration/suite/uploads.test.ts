@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { activated } from '../support/extension';
+import { activateApi as activated } from '../support/extension';
 import { FaultProxy } from '../../support/faultProxy';
 import { after, before, suite, test } from '../harness';
 import { aws, awsOk, rgw, uniqueBucket } from '../support/rgw';

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
-import { activated, EXT_ID } from '../support/extension';
+import { activateApi as activated, EXT_ID } from '../support/extension';
 import { after, before, suite, test } from '../harness';
 import { awsOk, rgw, uniqueBucket } from '../support/rgw';
 
