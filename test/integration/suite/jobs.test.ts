@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import type { JobReport } from '../../../src/objects';
-import { after, before, suite, test } from '../harness';
+import { after, before, screenshot, suite, test } from '../harness';
 import { aws, awsOk, newKey, rgw, scratchPath, uniqueBucket } from '../support/rgw';
 
 const EXT_ID = 'encrypted-buckets.encrypted-buckets';
@@ -216,6 +216,23 @@ suite('copy and re-encrypt jobs', () => {
     const out = scratchPath('across-out');
     await awsOk(['s3api', 'get-object', '--bucket', otherBucket, '--key', 'in/a.txt', out], undefined, 'other');
     assert.equal(readFileSync(out, 'utf8'), 'across the accounts\n');
+  });
+
+  test('the report of a prefix re-encrypt, as a user opens it (screenshot for the README)', async () => {
+    await put('reports/notes.md', '# notes\n', encs.sseA);
+    await put('reports/data.csv', 'a,b\n1,2\n', encs.kms1);
+    await put('reports/plain.txt', 'plain\n', encs.none);
+    await put('reports/done.txt', 'already there\n', encs.sseB);
+    const report = await run<JobReport>('obs.reencrypt', { target: { connection: CONN, bucket, key: 'reports/' }, encryption: encs.sseB.arg });
+    assert.equal(report.done, 3);
+    assert.equal(report.skipped, 1);
+    const uri = vscode.Uri.parse(`obs-report:/${report.jobId}.md`);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, new RegExp(`3 done, 1 skipped, 0 failed`));
+    assert.match(text, /reports\/done\.txt.*skipped: already SSE-C/);
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+    await new Promise((r) => setTimeout(r, 1500)); // let the preview render
+    await screenshot('reencrypt-report');
   });
 
   test('refused arguments reject with the reason, and a copy never overwrites without overwrite: true', async () => {

@@ -46,7 +46,7 @@ suite('objects service: multipart saves, batched deletes, safe renames', () => {
   });
 
   test('the test API holds no key bytes and no credentials', async () => {
-    assert.deepEqual(Object.keys(api).sort(), ['heldReadVersions', 'keys', 'recordLog', 'tree', 'treeView']);
+    assert.deepEqual(Object.keys(api).sort(), ['allLogLines', 'heldReadVersions', 'keys', 'recordLog', 'storagePath', 'tree', 'treeView']);
     const listed = JSON.stringify(await api.keys.list());
     assert.ok(listed.includes(md5b64(key.raw)), 'keys are listed by fingerprint');
     for (const secret of [key.base64, key.raw.toString('hex'), rgw.secretKey]) {

@@ -6,7 +6,8 @@
 // storage on disk, and the exported test API.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import * as vscode from 'vscode';
@@ -73,6 +74,8 @@ suite('secret scan', () => {
   const sessionToken = `FwoGZXIvYXdzE${randomBytes(24).toString('hex')}`;
   const wrongSecret = `wrong${randomBytes(16).toString('hex')}`;
   const errors: unknown[] = [];
+  const local = join(mkdtempSync(join(tmpdir(), 'scan-up-')), 'local.txt');
+  writeFileSync(local, 'uploaded by the secret scan');
   const run = <T>(id: string, arg?: object) => Promise.resolve(vscode.commands.executeCommand<T>(id, ...(arg ? [arg] : [])));
   /** Runs a command expected to fail and keeps its error for the scan. */
   const failing = async (id: string, arg: object): Promise<void> => {
@@ -143,12 +146,9 @@ suite('secret scan', () => {
       await run('obs.whichKey', { location: uri.toString() });
       // Only the wrong key can open nothing: the object is refused with words, not key bytes.
       await run('obs.removeKey', { fingerprint: fp(key), force: true });
-      try {
-        await vscode.workspace.fs.readFile(uri);
-        assert.fail('read without the right key');
-      } catch (e) {
-        errors.push(e);
-      }
+      const refused = await Promise.resolve(vscode.workspace.fs.readFile(uri)).then(() => undefined, (e: unknown) => e);
+      assert.ok(refused instanceof vscode.FileSystemError, `the read without the right key was refused: ${String(refused)}`);
+      errors.push(refused);
       await run('obs.importKey', { label: 'scan key', key: key.toString('base64') });
     },
     'obs.copy': async () => {
@@ -186,6 +186,63 @@ suite('secret scan', () => {
       await run('obs.cleanUpUploads', { connection: 'scan-token', bucket });
       await failing('obs.cleanUpUploads', { connection: 'scan-down', bucket });
     },
+    'obs.editConnection': async () => {
+      await run('obs.editConnection', { id: 'scan-wrong', label: 'scan (wrong secret)' });
+    },
+    'obs.testConnection': async () => {
+      const bad = await run<{ ok: boolean; error?: unknown }>('obs.testConnection', { id: 'scan-wrong' });
+      assert.equal(bad.ok, false);
+      errors.push(bad.error);
+      assert.equal((await run<{ ok: boolean }>('obs.testConnection', { id: 'scan-token' })).ok, true);
+    },
+    'obs.upload': async () => {
+      await run('obs.upload', { source: local, target: { connection: CONN, bucket, key: 'up/' }, encryption: { type: 'sse-c', keyFingerprint: fp(key) } });
+    },
+    'obs.uploadFolder': async () => {
+      await run('obs.uploadFolder', { source: dirname(local), target: { connection: CONN, bucket, key: 'upfolder/' }, encryption: { type: 'sse-c', keyFingerprint: fp(key) } });
+    },
+    'obs.download': async () => {
+      await run('obs.download', { source: { connection: CONN, bucket, key: 'up/' }, target: mkdtempSync(join(tmpdir(), 'scan-dl-')) });
+    },
+    'obs.createFolder': async () => {
+      await run('obs.createFolder', { location: { connection: CONN, bucket, key: 'made/' } });
+    },
+    'obs.rename': async () => {
+      await run('obs.rename', { source: { connection: CONN, bucket, key: 'copied/a.txt' }, target: { connection: CONN, bucket, key: 'renamed/a.txt' } });
+    },
+    'obs.open': async () => {
+      await run('obs.open', { location: { connection: CONN, bucket, key: 'renamed/a.txt' } });
+    },
+    'obs.openObject': async () => {
+      await run('obs.openObject', { location: { connection: CONN, bucket, key: 'ruled/a.txt' } });
+    },
+    'obs.showProperties': async () => {
+      await run('obs.showProperties', { location: { connection: CONN, bucket, key: 'ruled/a.txt' } });
+    },
+    'obs.copyLink': async () => {
+      await run('obs.copyLink', { location: { connection: CONN, bucket, key: 'ruled/a.txt' }, expiresInSeconds: 60 });
+    },
+    'obs.filter': async () => {
+      await run('obs.filter', { connection: CONN, bucket, text: 'a.txt' });
+      await run('obs.filter', { connection: CONN, bucket, text: '' });
+    },
+    'obs.openAsWorkspaceFolder': async () => {
+      await run('obs.openAsWorkspaceFolder', { connection: CONN, bucket, prefix: 'up/' });
+    },
+    'obs.delete': async () => {
+      await run('obs.delete', { target: { connection: CONN, bucket, key: 'upfolder/' }, recursive: true });
+      // With a wrong secret nothing is deleted: the report names the failure (or the command fails as a whole).
+      const bad = await run<{ done: number; failed: number; items: Array<{ error?: string }> }>('obs.delete', { target: { connection: 'scan-wrong', bucket, key: 'up/' }, recursive: true })
+        .catch((e: unknown) => {
+          errors.push(e);
+          return undefined;
+        });
+      if (bad) {
+        assert.equal(bad.done, 0);
+        assert.ok(bad.failed > 0, JSON.stringify(bad));
+        errors.push(...bad.items.map((i) => i.error));
+      }
+    },
     'obs.removeRule': async () => {
       await run('obs.removeRule', { connection: CONN, bucket, prefix: 'ruled/' });
     },
@@ -207,8 +264,8 @@ suite('secret scan', () => {
     const missing = contributed.filter((c) => !(c in drive));
     assert.deepEqual(missing, [], 'commands the secret scan does not drive');
     // Connections and keys first, removals last.
-    const order = ['obs.addConnection', 'obs.importKey', 'obs.generateKey'];
-    const last = ['obs.removeRule', 'obs.removeKey', 'obs.removeConnection'];
+    const order = ['obs.addConnection', 'obs.importKey', 'obs.generateKey', 'obs.addRule', 'obs.whichKey', 'obs.copy'];
+    const last = ['obs.delete', 'obs.removeRule', 'obs.removeKey', 'obs.removeConnection'];
     for (const id of [...order, ...contributed.filter((c) => !order.includes(c) && !last.includes(c)), ...last]) {
       await drive[id]();
     }
