@@ -530,7 +530,7 @@ async function main(): Promise<void> {
   current.push({
     op: `re-key ${REKEY_OBJECTS} x 256 KiB, adaptive width, allowed ${allowed} requests/s (${(THROTTLE_SHARE * 100).toFixed(0)}% of the above)`, unit: 'objects/s',
     ours: [limited.result.amount / limited.result.seconds], rss: { ours: [limited.result.rss] },
-    note: `**achieved ${achieved.toFixed(0)} requests/s = ${(achieved / allowed).toFixed(2)} of allowed**; **${failed} failed objects**; ${limited.stats.rateLimited} requests answered 503 SlowDown; throttles seen by the job ${String(limited.result.extra?.throttles)}; one run`,
+    note: `**achieved ${achieved.toFixed(0)} requests/s = ${(achieved / allowed).toFixed(2)} of allowed**; **${failed} failed objects**${failed ? ` (${(limited.result.extra?.errors as string[]).join('; ').replace(/\|/g, '/')})` : ''}; ${limited.stats.rateLimited} requests answered 503 SlowDown; throttles seen by the job ${String(limited.result.extra?.throttles)}; one run`,
   });
 
   // 7) HTTP, for the tools that allow SSE-C over plain HTTP (rclone refuses), on a smaller object.

@@ -148,7 +148,8 @@ async function main(): Promise<OpResult> {
         for (const i of report.items) {
           paths[i.path] = (paths[i.path] ?? 0) + 1;
         }
-        return { amount: report.done, extra: { paths, planned: report.planned, failed: report.failed, throttles: s.objects.throttles } };
+        const errors = report.items.filter((i) => i.status === 'failed').slice(0, 3).map((i) => `${i.source}: ${i.error ?? '?'}`);
+        return { amount: report.done, extra: { paths, planned: report.planned, failed: report.failed, errors, throttles: s.objects.throttles } };
       });
       await s.retire();
       return r;
