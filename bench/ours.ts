@@ -1,192 +1,177 @@
-// One measured operation through our client, in its own process so its RSS is its own. Prints one JSON line.
+// One measured operation through the product (the objects service, as the commands, the editor and the tree use it),
+// in its own process so its RSS is its own. Prints one JSON line.
 // usage: node out/bench/ours.js <op> [args...]
 
 import { readFileSync } from 'node:fs';
-import { Agent } from 'undici';
-import { copyWithFallback, downloadToFile, StorageClient, uploadObject } from '../src/storage';
-import { newJob, openObjects, runJob, type JobRecord } from '../src/objects';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newJob, openObjects, runJob, type JobRecord, type ObjectsSession } from '../src/objects';
 import { keyFingerprint } from '../src/storage';
-import { benchClient, benchConfig, env, MiB, OpResult, rss } from './common';
 import { sameEverywhere } from '../src/keys/rules';
+import { benchConfig, childMain, LabelQueue, measure, OpResult, pool, TREE_LOOKUPS, TREE_PAGE } from './common';
 
-async function measure(run: () => Promise<{ amount: number; extra?: Record<string, unknown> }>): Promise<OpResult> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const idle = rss().now;
-  let peak = idle;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const t0 = process.hrtime.bigint();
-  try {
-    const { amount, extra } = await run();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { seconds, amount, idleRss: idle, peakRss: Math.max(peak, rss().hwm), extra };
-  } finally {
-    clearInterval(timer);
-  }
+interface BenchKey {
+  fingerprint: string;
+  key: Buffer;
 }
 
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  }));
+/** A session over the bench connection whose stored keys are these key files, tried in this order. */
+function session(keyFiles: string[]): { s: ObjectsSession; keys: BenchKey[] } {
+  const keys = keyFiles.map((f) => readFileSync(f)).map((key) => ({ fingerprint: keyFingerprint(key), key }));
+  const s = openObjects(benchConfig(), {
+    candidates: async () => keys,
+    byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
+  }, sameEverywhere({ type: 'none' }));
+  return { s, keys };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<OpResult> {
   const [op, ...args] = process.argv.slice(2);
-  let client: StorageClient | undefined;
-  let result: OpResult;
   switch (op) {
     case 'upload': {
+      // obs.upload's path: ObjectsService.upload (exists check, then the transfer engine's multipart upload).
       const [file, bucket, key, keyFile] = args;
-      client = benchClient();
-      const c = client;
-      const sseKey = readFileSync(keyFile);
-      result = await measure(async () => {
-        const r = await uploadObject(c, bucket, key, { kind: 'file', path: file }, { encryption: { type: 'sse-c', key: sseKey } });
-        return { amount: r.size, extra: { parts: r.parts, peakBytesHeld: r.peakBytesHeld } };
+      const { s, keys } = session([keyFile]);
+      const r = await measure(async () => {
+        const out = await s.objects.upload(file, bucket, key, { overwrite: true, encryption: { type: 'sse-c', key: keys[0].key } });
+        return { amount: out.size };
       });
-      break;
+      await s.retire();
+      return r;
     }
     case 'download': {
+      // obs.download's path: ObjectsService.download (open with the stored key, parallel ranges to <path>.part).
       const [bucket, key, keyFile, out] = args;
-      client = benchClient();
-      const c = client;
-      const sseKey = readFileSync(keyFile);
-      result = await measure(async () => {
-        const head = await downloadToFile(c, bucket, key, out, { sseCustomerKey: sseKey });
-        return { amount: head.size };
-      });
-      break;
+      const { s } = session([keyFile]);
+      const r = await measure(async () => ({ amount: (await s.objects.download(bucket, key, out)).size }));
+      await s.retire();
+      return r;
     }
     case 'list': {
       const [bucket, prefix] = args;
-      client = benchClient();
-      const c = client;
-      result = await measure(async () => {
-        let n = 0;
-        let continuation: string | undefined;
-        do {
-          const page = await c.listObjects(bucket, { prefix, maxKeys: 1000, continuation });
-          n += page.objects.length;
-          continuation = page.isTruncated ? page.nextContinuation : undefined;
-        } while (continuation);
-        return { amount: n };
-      });
-      break;
+      const { s } = session([]);
+      const r = await measure(async () => ({ amount: (await s.objects.listAll(bucket, prefix)).length }));
+      await s.retire();
+      return r;
     }
-    case 'rekey': {
-      const [bucket, srcPrefix, dstPrefix, keyAFile, keyBFile, width] = args;
-      client = benchClient(true);
-      const c = client;
-      const keyA = readFileSync(keyAFile);
-      const keyB = readFileSync(keyBFile);
-      result = await measure(async () => {
-        const keys: string[] = [];
+    case 'open': {
+      // The editor's open: ObjectsService.read (open with a stored key, then the whole object), on a warm connection.
+      const [bucket, key, warmKey, keyFile, iterations] = args;
+      const { s } = session([keyFile]);
+      await s.objects.read(bucket, warmKey);
+      const times: number[] = [];
+      const r = await measure(async () => {
+        let bytes = 0;
+        for (let i = 0; i < Number(iterations); i++) {
+          const t0 = process.hrtime.bigint();
+          bytes += (await s.objects.read(bucket, key)).data.length;
+          times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        }
+        return { amount: bytes, extra: { times } };
+      });
+      await s.retire();
+      return r;
+    }
+    case 'save': {
+      // The editor's save of an existing SSE-C object: ObjectsService.write keeps its key (open, then a conditional
+      // PUT, or multipart at 16 MiB and above).
+      const [bucket, key, keyFile, mib] = args;
+      const { s } = session([keyFile]);
+      const data = Buffer.alloc(Number(mib) * 1024 * 1024, 7);
+      const r = await measure(async () => {
+        const out = await s.objects.write(bucket, key, data, { create: true, overwrite: true });
+        return { amount: out.size, extra: { multipart: out.multipart } };
+      });
+      await s.retire();
+      return r;
+    }
+    case 'expand': {
+      // What the tree does on expanding a folder (src/vscode/tree/provider.ts page() and src/vscode/whichKey.ts):
+      // listPage of TREE_PAGE with delimiter, each listed object's whichKey queued, TREE_LOOKUPS answered at once in
+      // the background. firstSeconds: the first page listed and all its labels in. Then "Load more" through every
+      // page (labels keep arriving in the background meanwhile, as in the tree): seconds is when the last page is
+      // listed; with `all`, when the last label is in too.
+      const [bucket, prefix, keyFile, waitAll] = args;
+      const { s } = session([keyFile]);
+      const r = await measure(async () => {
+        const t0 = process.hrtime.bigint();
+        const labels: Record<string, number> = {};
+        const queue = new LabelQueue(TREE_LOOKUPS, async (key) => {
+          const a = await s.objects.whichKey(bucket, key);
+          const label = `${a.encryption.type}${a.opensWithStoredKey ? '' : ':no-key'}`;
+          labels[label] = (labels[label] ?? 0) + 1;
+        });
+        let firstSeconds = 0;
+        let objects = 0;
         let continuation: string | undefined;
         do {
-          const page = await c.listObjects(bucket, { prefix: srcPrefix, maxKeys: 1000, continuation });
-          keys.push(...page.objects.map((o) => o.key));
+          const page = await s.objects.listPage(bucket, prefix, { maxKeys: TREE_PAGE, continuation });
+          const listed = page.objects.filter((o) => o.key !== prefix).map((o) => o.key);
+          queue.add(listed);
+          objects += listed.length;
+          if (!firstSeconds) {
+            await queue.idle();
+            firstSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          }
           continuation = page.isTruncated ? page.nextContinuation : undefined;
         } while (continuation);
-        const reasons: Record<string, number> = {};
-        await pool(keys, Number(width), async (k) => {
-          const r = await copyWithFallback(c, { bucket, key: k, sseCustomerKey: keyA },
-            { bucket, key: dstPrefix + k.slice(srcPrefix.length) }, { encryption: { type: 'sse-c', key: keyB } });
-          const why = `${r.path}${r.fallbackReason ? `:${r.fallbackReason}` : ''}`;
-          reasons[why] = (reasons[why] ?? 0) + 1;
-        });
-        return { amount: keys.length, extra: { paths: reasons } };
+        const listedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (waitAll === 'all') {
+          await queue.idle();
+        }
+        await queue.stop();
+        const labelled = queue.done;
+        return { amount: objects, extra: { firstSeconds, listedSeconds, labelled, labels } };
       });
-      break;
+      await s.retire();
+      return r;
     }
     case 'rekeyjob': {
       // The product's own re-key: an in-place obs.reencrypt job over a prefix (plan, verify, journal, report).
-      const [bucket, prefix, keyAFile, keyBFile, width] = args;
-      const keys = [readFileSync(keyAFile), readFileSync(keyBFile)].map((key) => ({ fingerprint: keyFingerprint(key), key }));
-      const session = openObjects(benchConfig(true), {
-        candidates: async () => keys,
-        byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
-      }, sameEverywhere({ type: 'none' }));
+      // width `auto`: no concurrency option, the engine adapts it. `tolerate`: report failed objects, do not fail.
+      const [bucket, prefix, fromFile, toFile, width, tolerate] = args;
+      const { s, keys } = session([fromFile, toFile]);
       const journal = new Map<string, JobRecord>();
-      result = await measure(async () => {
+      const r = await measure(async () => {
         const report = await runJob({
-          objects: async () => session.objects,
+          objects: async () => s.objects,
           key: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
-          store: { save: async (r) => { journal.set(r.jobId, structuredClone(r)); }, load: async (id) => journal.get(id), list: async () => [...journal.values()] },
+          store: { save: async (rec) => { journal.set(rec.jobId, structuredClone(rec)); }, load: async (id) => journal.get(id), list: async () => [...journal.values()] },
         }, newJob({
           kind: 'reencrypt', targets: [{ connection: 'bench', bucket, key: prefix }],
           encryption: { type: 'sse-c', keyFingerprint: keys[1].fingerprint }, ifUnchanged: true, dryRun: false,
-        }), { concurrency: Number(width) });
-        if (report.done !== report.planned || report.failed !== 0) {
+        }), width === 'auto' ? {} : { concurrency: Number(width) });
+        if (tolerate !== 'tolerate' && (report.done !== report.planned || report.failed !== 0)) {
           throw new Error(`re-key job: ${report.done} of ${report.planned} done, ${report.failed} failed`);
         }
         const paths: Record<string, number> = {};
         for (const i of report.items) {
           paths[i.path] = (paths[i.path] ?? 0) + 1;
         }
-        return { amount: report.done, extra: { paths } };
+        const errors = report.items.filter((i) => i.status === 'failed').slice(0, 3).map((i) => `${i.source}: ${i.error ?? '?'}`);
+        return { amount: report.done, extra: { paths, planned: report.planned, failed: report.failed, errors, throttles: s.objects.throttles } };
       });
-      await session.retire();
-      break;
+      await s.retire();
+      return r;
     }
-    case 'get1m': {
-      // Our signed GET vs a bare undici GET of the same (public-read) object, sequential, after a warm-up.
-      const [bucket, key, iterations] = args;
-      client = benchClient();
-      const c = client;
-      const n = Number(iterations);
-      const readOurs = async (): Promise<number> => {
-        const r = await c.getObject(bucket, key);
-        let size = 0;
-        for await (const chunk of r.body) {
-          size += chunk.byteLength;
-        }
-        return size;
-      };
-      const agent = new Agent({ connections: 4 });
-      const origin = env('RGW_HTTP_ENDPOINT');
-      const readBare = async (): Promise<number> => {
-        const r = await agent.request({ origin, path: `/${bucket}/${key}`, method: 'GET' });
-        let size = 0;
-        for await (const chunk of r.body) {
-          size += (chunk as Buffer).byteLength;
-        }
-        return size;
-      };
-      for (let i = 0; i < 20; i++) {
-        await readOurs();
-        await readBare();
-      }
-      const t0 = process.hrtime.bigint();
-      let bare = 0;
-      for (let i = 0; i < n; i++) {
-        bare += await readBare();
-      }
-      const bareSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      result = await measure(async () => {
-        let total = 0;
-        for (let i = 0; i < n; i++) {
-          total += await readOurs();
-        }
-        return { amount: total, extra: { bareSeconds, bareBytes: bare } };
+    case 'dlprefix': {
+      // Download of a prefix: ObjectsService.download per object, 8 at once (no prefix download engine in the product yet).
+      const [bucket, prefix, keyFile, outDir, width] = args;
+      const { s } = session([keyFile]);
+      await mkdir(outDir, { recursive: true });
+      const r = await measure(async () => {
+        const listed = await s.objects.listAll(bucket, prefix);
+        await pool(listed, Number(width), async (o) => {
+          await s.objects.download(bucket, o.key, join(outDir, o.key.slice(prefix.length)));
+        });
+        return { amount: listed.length };
       });
-      await agent.close();
-      break;
+      await s.retire();
+      return r;
     }
     default:
       throw new Error(`unknown op ${op}`);
   }
-  await client?.dispose();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`ours.js failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-  process.exit(1);
-});
-
-export { MiB };
+childMain('ours.js', main);

@@ -1,13 +1,16 @@
 // A loopback TCP proxy in front of the RGW's plain-HTTP endpoint that injects faults on request:
 //  - reset a connection after N bytes of a matching request (upload direction) or of its response (download),
 //  - delay matching requests,
-//  - answer `503 SlowDown` (an S3 XML error) to the next K matching requests without forwarding them.
+//  - answer `503 SlowDown` (an S3 XML error) to the next K matching requests without forwarding them,
+//  - throttle like a store does: answer `503 SlowDown` to requests above N per second (a token bucket), forward the rest.
+// It listens on plain HTTP, or on HTTPS with `tls` (clients then speak TLS to it; upstream stays plain HTTP).
 // It understands just enough HTTP/1.1 to find request boundaries (request line, headers, Content-Length body);
 // responses are piped back untouched. Clients must not pipeline (undici does not by default).
 // Bounded: at most `maxConnections` client connections, back-pressure in both directions, a 64 KiB cap on a request
 // head. `close()` destroys every socket and resolves when the listener is closed.
 
 import { createServer, connect, Server, Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 
 export interface RequestInfo {
   method: string;
@@ -45,6 +48,14 @@ export interface DelayFault {
   match?: RequestMatcher;
 }
 
+/** Store-like throttling: requests above `perSecond` (token bucket of `burst`, default perSecond / 5) get 503 SlowDown. */
+export interface RateLimit {
+  perSecond: number;
+  /** Requests that may arrive at once after a quiet spell (default max(1, perSecond / 5)). */
+  burst?: number;
+  match?: RequestMatcher;
+}
+
 export interface FaultProxyStats {
   connections: number;
   openConnections: number;
@@ -52,6 +63,10 @@ export interface FaultProxyStats {
   resets: number;
   slowDowns: number;
   delays: number;
+  /** Requests answered 503 SlowDown by the rate limit (not counted in `slowDowns`). */
+  rateLimited: number;
+  /** Requests passed on to the upstream. */
+  forwarded: number;
   /** Request lines seen, oldest first (bounded to the last 1000). */
   log: string[];
 }
@@ -60,6 +75,8 @@ export interface FaultProxyOptions {
   /** `http://host:port` of the real server. */
   upstream: string;
   maxConnections?: number;
+  /** Listen on HTTPS with this certificate and key (PEM); the endpoint is then `https://127.0.0.1:<port>`. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 const MAX_HEAD = 64 * 1024;
@@ -79,8 +96,10 @@ export class FaultProxy {
   private resets: Array<Armed<ResetFault>> = [];
   private slowDowns: Array<Armed<SlowDownFault>> = [];
   private delays: Array<Armed<DelayFault>> = [];
+  private limit?: { rate: RateLimit; tokens: number; burst: number; at: number };
   private port = 0;
-  readonly stats: FaultProxyStats = { connections: 0, openConnections: 0, requests: 0, resets: 0, slowDowns: 0, delays: 0, log: [] };
+  private readonly tls?: FaultProxyOptions['tls'];
+  readonly stats: FaultProxyStats = { connections: 0, openConnections: 0, requests: 0, resets: 0, slowDowns: 0, delays: 0, rateLimited: 0, forwarded: 0, log: [] };
 
   constructor(opts: FaultProxyOptions) {
     const u = new URL(opts.upstream);
@@ -90,11 +109,14 @@ export class FaultProxy {
     this.upstreamHost = u.hostname;
     this.upstreamPort = Number(u.port || 80);
     this.maxConnections = opts.maxConnections ?? 64;
+    this.tls = opts.tls;
   }
 
   /** Starts listening on 127.0.0.1 (a free port) and returns the proxy's endpoint URL. */
   async start(): Promise<string> {
-    const server = createServer((s) => this.onConnection(s));
+    const server = this.tls
+      ? createTlsServer({ cert: this.tls.cert, key: this.tls.key }, (s) => this.onConnection(s))
+      : createServer((s) => this.onConnection(s));
     server.maxConnections = this.maxConnections;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -110,7 +132,7 @@ export class FaultProxy {
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   resetNext(fault: ResetFault): void {
@@ -125,11 +147,21 @@ export class FaultProxy {
     this.delays.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
   }
 
-  /** Disarms every pending fault. */
+  /** Throttles from now on (replacing any earlier limit); `undefined` lifts it. */
+  rateLimit(rate: RateLimit | undefined): void {
+    if (rate && !(rate.perSecond > 0)) {
+      throw new Error('rateLimit: perSecond must be above 0');
+    }
+    const burst = rate ? Math.max(1, rate.burst ?? rate.perSecond / 5) : 0;
+    this.limit = rate ? { rate, burst, tokens: burst, at: performance.now() } : undefined;
+  }
+
+  /** Disarms every pending fault and lifts the rate limit. */
   clearFaults(): void {
     this.resets = [];
     this.slowDowns = [];
     this.delays = [];
+    this.limit = undefined;
   }
 
   /** Faults still armed (a test can assert they all fired). */
@@ -197,12 +229,33 @@ export class FaultProxy {
       this.stats.slowDowns++;
       return { slowDown, delayMs: 0 };
     }
+    if (this.overLimit(req)) {
+      this.stats.rateLimited++;
+      return { slowDown: { count: 0 }, delayMs: 0 };
+    }
+    this.stats.forwarded++;
     const reset = this.take(this.resets, req);
     const delay = this.take(this.delays, req);
     if (delay) {
       this.stats.delays++;
     }
     return { reset, delayMs: delay?.ms ?? 0 };
+  }
+
+  /** Token bucket: true when this request finds no token left. */
+  private overLimit(req: RequestInfo): boolean {
+    const l = this.limit;
+    if (!l || !(l.rate.match?.(req) ?? true)) {
+      return false;
+    }
+    const now = performance.now();
+    l.tokens = Math.min(l.burst, l.tokens + ((now - l.at) / 1000) * l.rate.perSecond);
+    l.at = now;
+    if (l.tokens < 1) {
+      return true;
+    }
+    l.tokens -= 1;
+    return false;
   }
 
   /** @internal */
@@ -266,7 +319,11 @@ class ProxiedConnection {
     this.dead = true;
     if (reset) {
       this.proxy.countReset();
-      this.client.resetAndDestroy();
+      if (this.client instanceof TLSSocket) {
+        this.client.destroy(); // a TLS socket has no TCP handle of its own to reset
+      } else {
+        this.client.resetAndDestroy();
+      }
     } else {
       this.client.destroy();
     }

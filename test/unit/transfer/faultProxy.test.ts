@@ -1,6 +1,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent } from 'undici';
 import { FaultProxy } from '../../support/faultProxy';
 
@@ -81,6 +85,51 @@ describe('FaultProxy', () => {
     });
     const r = await agent.request({ origin: proxy.endpoint, path: '/big', method: 'GET' });
     assert.equal((await r.body.arrayBuffer()).byteLength, 256 * 1024);
+  });
+
+  it('throttles like a store: 503 SlowDown once the rate limit\'s bucket is empty, forwarding the rest', async () => {
+    const before = { seen, limited: proxy.stats.rateLimited };
+    // 0.001 per second: the bucket holds one token and does not refill within the test.
+    proxy.rateLimit({ perSecond: 0.001, match: (r) => r.method === 'PUT' });
+    const a = await put(10);
+    const b = await put(10);
+    const other = await agent.request({ origin: proxy.endpoint, path: '/big', method: 'GET' });
+    await other.body.dump();
+    proxy.rateLimit(undefined);
+    const c = await put(10);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 503);
+    assert.match(b.text, /<Code>SlowDown<\/Code>/);
+    assert.equal(other.statusCode, 200);
+    assert.equal(c.status, 200);
+    assert.equal(proxy.stats.rateLimited - before.limited, 1);
+    assert.equal(seen - before.seen, 3);
+  });
+
+  it('listens on HTTPS with a given certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultproxy-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const tlsProxy = new FaultProxy({ upstream: proxy.endpoint, tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
+      const endpoint = await tlsProxy.start();
+      const tlsAgent = new Agent({ connect: { ca: cert.toString() } });
+      try {
+        assert.match(endpoint, /^https:\/\/127\.0\.0\.1:\d+$/);
+        tlsProxy.slowDownNext({ count: 1 });
+        const first = await tlsAgent.request({ origin: endpoint, path: '/x', method: 'PUT', body: Buffer.alloc(100, 1) });
+        const second = await tlsAgent.request({ origin: endpoint, path: '/x', method: 'PUT', body: Buffer.alloc(100, 1) });
+        assert.equal(first.statusCode, 503);
+        await first.body.dump();
+        assert.equal(await second.body.text(), 'got 100');
+      } finally {
+        await tlsAgent.close();
+        await tlsProxy.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('delays matching requests', async () => {
