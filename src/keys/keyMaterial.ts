@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { SSE_C_KEY_BYTES } from '../storage';
 
 export class KeyFormatError extends Error {
+  /** A malformed key is a bad argument: commands report it as such (src/vscode/errors.ts maps codes). */
+  readonly code = 'InvalidArgument';
   constructor(message: string) {
     super(message);
     this.name = 'KeyFormatError';
@@ -81,10 +83,8 @@ export function parseKey(input: string | Uint8Array): Uint8Array {
 
 /** Text made only of hex digits is judged as hex: 63 digits is a hex key missing a digit, not odd base64. */
 function hexLengthError(digits: number): KeyFormatError {
-  const bytes = digits % 2 === 0 ? `${digits / 2} bytes` : 'an odd number of digits, so not whole bytes';
-  return new KeyFormatError(
-    `The key is hex with ${digits} digits (${bytes}); SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES * 2} hex digits (${SSE_C_KEY_BYTES} bytes).`,
-  );
+  const what = digits % 2 === 0 ? `${digits / 2} bytes as hex (${digits} digits)` : `hex with ${digits} digits (an odd number, so not whole bytes)`;
+  return new KeyFormatError(`The key is ${what}; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES * 2} hex digits (${SSE_C_KEY_BYTES} bytes).`);
 }
 
 /** Printable ASCII and whitespace only: what a key written as base64 or hex looks like in a file. */

@@ -50,7 +50,7 @@ describe('parseKey', () => {
       assert.throws(() => parseKey(text), (e: Error) => e instanceof KeyFormatError && /hex with 6[35] digits/.test(e.message)
         && /64 hex digits/.test(e.message) && !/base64|decodes/.test(e.message));
     }
-    assert.throws(() => parseKey(hex.slice(2)), (e: Error) => /hex with 62 digits \(31 bytes\)/.test(e.message));
+    assert.throws(() => parseKey(hex.slice(2)), (e: Error) => /31 bytes as hex \(62 digits\)/.test(e.message));
   });
 
   it('refuses text that is neither base64 nor hex, without echoing it', () => {
