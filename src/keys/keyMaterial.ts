@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { SSE_C_KEY_BYTES } from '../storage';
 
 export class KeyFormatError extends Error {
+  /** A malformed key is a bad argument: commands report it as such (src/vscode/errors.ts maps codes). */
+  readonly code = 'InvalidArgument';
   constructor(message: string) {
     super(message);
     this.name = 'KeyFormatError';
@@ -54,6 +56,9 @@ export function parseKey(input: string | Uint8Array): Uint8Array {
   }
   if (BASE64.test(text) || BASE64URL.test(text)) {
     const normalized = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+    if (normalized.length % 4 === 1 && HEX.test(hex)) {
+      throw hexLengthError(hex.length);
+    }
     if (normalized.length % 4 === 1) {
       throw new KeyFormatError('The key is not valid base64 (its length is impossible for base64).');
     }
@@ -61,18 +66,25 @@ export function parseKey(input: string | Uint8Array): Uint8Array {
     if (bytes.length === SSE_C_KEY_BYTES) {
       return new Uint8Array(bytes);
     }
-    if (HEX.test(hex) && hex.length % 2 === 0) {
-      throw new KeyFormatError(
-        `The key is ${hex.length / 2} bytes as hex; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES} bytes (64 hex digits).`,
-      );
+    if (HEX.test(hex)) {
+      throw hexLengthError(hex.length);
     }
     throw new KeyFormatError(
       `The key decodes to ${bytes.length} bytes; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES} bytes.`,
     );
   }
+  if (HEX.test(hex)) {
+    throw hexLengthError(hex.length);
+  }
   throw new KeyFormatError(
     'The key is neither base64 nor hex. Paste a 32-byte key as base64 (44 characters) or hex (64 digits).',
   );
+}
+
+/** Text made only of hex digits is judged as hex: 63 digits is a hex key missing a digit, not odd base64. */
+function hexLengthError(digits: number): KeyFormatError {
+  const what = digits % 2 === 0 ? `${digits / 2} bytes as hex (${digits} digits)` : `hex with ${digits} digits (an odd number, so not whole bytes)`;
+  return new KeyFormatError(`The key is ${what}; SSE-C (AES256) needs exactly ${SSE_C_KEY_BYTES * 2} hex digits (${SSE_C_KEY_BYTES} bytes).`);
 }
 
 /** Printable ASCII and whitespace only: what a key written as base64 or hex looks like in a file. */

@@ -85,6 +85,13 @@ function fail(code: 'PreconditionFailed' | 'NoSuchKey' | 'Conflict' | 'EntityToo
   return new StorageError({ code, operation, bucket, key, message });
 }
 
+/** Data never goes into a folder marker (a key ending in '/'): nobody could open it as a file. */
+function refuseFolderKey(operation: string, bucket: string, key: string): void {
+  if (key === '' || key.endsWith('/')) {
+    throw fail('InvalidArgument', operation, bucket, key, `key "${key}" names a folder, not an object: a file name cannot end with "/".`);
+  }
+}
+
 const folderPrefix = (key: string): string => (key === '' || key.endsWith('/') ? key : `${key}/`);
 
 export class ObjectsService {
@@ -234,9 +241,7 @@ export class ObjectsService {
     bucket: string, key: string, content: Uint8Array,
     opts: WorkOptions & { base?: ObjectVersion; create: boolean; overwrite: boolean; contentType?: string },
   ): Promise<WriteOutcome> {
-    if (key === '' || key.endsWith('/')) {
-      throw fail('InvalidArgument', 'write', bucket, key, `"${key}" names a folder, not an object: a file name cannot end with "/".`);
-    }
+    refuseFolderKey('write', bucket, key);
     let existing: OpenedHead | undefined;
     try {
       existing = await this.access.open(bucket, key, opts.signal);
@@ -356,6 +361,7 @@ export class ObjectsService {
    * connection's default; an existing one is replaced only with `overwrite`, and never when no stored key opens it.
    */
   async upload(path: string, bucket: string, key: string, opts: WorkOptions & { encryption?: EncryptionSpec; overwrite: boolean; contentType?: string }): Promise<TransferOutcome> {
+    refuseFolderKey('upload', bucket, key);
     const exists = await this.exists(bucket, key, opts);
     if (exists && !opts.overwrite) {
       throw fail('PreconditionFailed', 'upload', bucket, key, `${bucket}/${key} already exists.`);

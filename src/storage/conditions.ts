@@ -45,7 +45,10 @@ export async function currentEtag(list: ListObjects, bucket: string, key: string
 /** PreconditionFailed that says what happened: the object exists (create-only), is gone, or has another ETag. */
 export function conflictError(operation: string, bucket: string, key: string, c: Conditions, current: string | undefined, cause?: StorageError): StorageError {
   let message: string;
-  if (c.ifNoneMatch !== undefined) {
+  if (cause?.serverCode === 'ConditionalRequestConflict') {
+    message = `${operation} refused (${bucket}/${key}): another write to the object raced this conditional one (409 ConditionalRequestConflict); `
+      + `read it again${current === undefined ? '' : ` (now ETag ${quoteEtag(current)})`} before saving`;
+  } else if (c.ifNoneMatch !== undefined) {
     message = `${operation} refused (${bucket}/${key}): the object already exists (create-only save)`;
   } else if (current === undefined) {
     message = `${operation} refused (${bucket}/${key}): the object was deleted on the server since it was read`;

@@ -21,7 +21,8 @@ export type StorageErrorCode =
   | 'Network'
   | 'Timeout'
   | 'Aborted'
-  | 'InvalidArgument'
+  | 'InvalidArgument'     // refused locally (validate.ts) or by the server: the argument is malformed
+  | 'InvalidEndpoint'     // refused locally: the connection's endpoint is not a usable http(s) URL
   | 'InvalidRange'
   | 'Conflict'            // 409s: append position, bucket not empty, ...
   | 'EntityTooSmall'
@@ -58,6 +59,8 @@ export interface StorageErrorInit {
   resource?: string;
   bucket?: string;
   key?: string;
+  /** The caller's argument at fault (local refusals): `key`, `opts.range`, `parts[2].etag`, ... */
+  argument?: string;
   cause?: unknown;
 }
 
@@ -74,6 +77,7 @@ export class StorageError extends Error {
   readonly operation: string;
   readonly bucket?: string;
   readonly key?: string;
+  readonly argument?: string;
 
   constructor(init: StorageErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -88,6 +92,7 @@ export class StorageError extends Error {
     this.operation = init.operation;
     this.bucket = init.bucket;
     this.key = init.key;
+    this.argument = init.argument;
   }
 
   toJSON(): Record<string, unknown> {
@@ -95,7 +100,7 @@ export class StorageError extends Error {
     const optional: Array<[string, unknown]> = [
       ['status', this.status], ['serverCode', this.serverCode], ['serverMessage', this.serverMessage],
       ['requestId', this.requestId], ['hostId', this.hostId], ['indicator', this.indicator],
-      ['resource', this.resource], ['bucket', this.bucket], ['key', this.key],
+      ['resource', this.resource], ['bucket', this.bucket], ['key', this.key], ['argument', this.argument],
     ];
     for (const [k, v] of optional) {
       if (v !== undefined && v !== '') {
@@ -309,6 +314,12 @@ const NETWORK_REASONS: Record<string, string> = {
   UND_ERR_SOCKET: 'the connection was closed unexpectedly',
 };
 
+/** Codes of errors raised while building a request, before anything was sent. */
+const LOCAL_REFUSALS: ReadonlySet<string> = new Set([
+  'UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_URL',
+]);
+
 /** The one shape of a cancelled operation, whatever the signal's reason was. */
 export function abortedError(ctx: ErrorContext): StorageError {
   return new StorageError({ code: 'Aborted', message: `${ctx.operation} cancelled${where(ctx)}`, operation: ctx.operation, bucket: ctx.bucket, key: ctx.key });
@@ -338,6 +349,12 @@ export function errorFromException(e: unknown, ctx: ErrorContext, signal?: Abort
   let code: StorageErrorCode = 'Network';
   if (err?.name === 'AbortError' || ecode === 'ABORT_ERR' || ecode === 'UND_ERR_ABORTED') {
     code = 'Aborted';
+  } else if (LOCAL_REFUSALS.has(ecode)) {
+    // undici or Node refused to build the request (a header value with CR/LF, ...): no retry can cure that.
+    return new StorageError({
+      code: 'InvalidArgument', operation: ctx.operation, bucket: ctx.bucket, key: ctx.key,
+      message: `${ctx.operation} refused locally: the request could not be built (${ecode})${where(ctx)}`,
+    });
   } else if (/TIMEOUT/.test(ecode) || err?.name === 'TimeoutError') {
     code = 'Timeout';
   }

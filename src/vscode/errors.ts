@@ -33,6 +33,7 @@ const KIND_BY_CODE: Record<StorageErrorCode | LocalCode, ErrorKind> = {
   Network: 'unavailable',
   Timeout: 'unavailable',
   InvalidArgument: 'unavailable',
+  InvalidEndpoint: 'unavailable',
   InvalidRange: 'unavailable',
   EntityTooSmall: 'unavailable',
   EntityTooLarge: 'unavailable',

@@ -98,6 +98,10 @@ export class ObsFileSystemProvider extends Disposable implements vscode.FileSyst
   writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
     return this.guard(uri, async (loc, s) => {
       const bucket = requireObject(loc, uri);
+      if (loc.key.endsWith('/')) {
+        // A key ending in '/' is a folder (its marker holds no data): content written there could never be opened.
+        throw vscode.FileSystemError.FileIsADirectory(uri);
+      }
       const res = await s.objects.write(bucket, loc.key, content, { ...options, base: this.readVersions.get(uri.toString()) });
       this.remember(uri, res.version);
       this.log.trace('fs', `wrote ${describe(loc)} (${content.byteLength} bytes, ${res.encryption.type}${res.multipart ? ', multipart' : ''})`);

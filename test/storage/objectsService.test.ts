@@ -100,6 +100,15 @@ describe('objects service on RGW', { skip: skipReason }, () => {
       (e: { code?: string; message?: string }) => e.code === 'InvalidArgument' && /folder/.test(e.message ?? ''));
   });
 
+  it('an upload to a key ending in "/" is refused too, and no folder marker gets the data', async () => {
+    const src = join(dir, 'marker.bin');
+    writeFileSync(src, 'data for a folder marker');
+    await assert.rejects(session.objects.upload(src, bucket, 'upfolder/', { overwrite: true }),
+      (e: { code?: string; message?: string }) => e.code === 'InvalidArgument' && /key "upfolder\/" names a folder/.test(e.message ?? ''));
+    const listed = await client.listObjects(bucket, { prefix: 'upfolder/' });
+    assert.deepEqual(listed.objects, []);
+  });
+
   it('a settings-style retire waits for work in flight instead of cutting it off', async () => {
     const data = randomBytes(20 * 1024 * 1024);
     const other = openObjects(config(), { candidates: async () => [], byFingerprint: async () => undefined }, sameEverywhere({ type: 'none' }));

@@ -45,6 +45,11 @@ export async function sendConditional<T>(
   try {
     return await send(conditionHeaders(c, sentBare));
   } catch (e) {
+    if (racingWrite(e)) {
+      // 409 ConditionalRequestConflict: another conditional write to this key was in flight; the object is (about
+      // to be) another version than the one this write was based on. The same conflict as a 412, never repeated.
+      throw conflictError(operation, bucket, key, c, await orKeep(current(), e), e);
+    }
     if (!isStorageError(e, 'PreconditionFailed')) {
       throw e;
     }
@@ -59,12 +64,17 @@ export async function sendConditional<T>(
       profile.learn('ifMatchUnquoted', true);
       return out;
     } catch (e2) {
-      if (isStorageError(e2, 'PreconditionFailed')) {
+      if (isStorageError(e2, 'PreconditionFailed') || racingWrite(e2)) {
         throw conflictError(operation, bucket, key, c, await orKeep(current(), e2), e2);
       }
       throw e2;
     }
   }
+}
+
+/** AWS answers a conditional write that raced another one on the same key with 409 ConditionalRequestConflict. */
+function racingWrite(e: unknown): e is StorageError {
+  return isStorageError(e, 'Conflict') && e.serverCode === 'ConditionalRequestConflict';
 }
 
 /** The current ETag; when it cannot be read (no list permission, ...), the 412 stands as the server gave it. */

@@ -36,12 +36,6 @@ function partQuery(partNumber: number, uploadId: string): Array<[string, string]
   return [['partNumber', String(partNumber)], ['uploadId', uploadId]];
 }
 
-function checkPartNumber(partNumber: number, operation: string): void {
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
-    throw new StorageError({ code: 'InvalidArgument', operation, message: `${operation}: part number ${partNumber} is outside 1..10000` });
-  }
-}
-
 /**
  * Uploads one part. A Uint8Array body gets Content-MD5 and is retried; a stream needs `contentLength` and is sent
  * once (UNSIGNED-PAYLOAD). Every part of an SSE-C upload must carry the key.
@@ -50,7 +44,6 @@ export async function uploadPart(
   t: Transport, bucket: string, key: string, uploadId: string, partNumber: number,
   body: Uint8Array | AsyncIterable<Uint8Array>, opts?: PartWriteOptions & { contentLength?: number },
 ): Promise<CompletedPart> {
-  checkPartNumber(partNumber, 'uploadPart');
   const headers: Record<string, string> = opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {};
   if (body instanceof Uint8Array) {
     headers['content-md5'] = md5Base64(body);
@@ -78,7 +71,6 @@ export async function uploadPart(
 export async function uploadPartCopy(
   t: Transport, bucket: string, key: string, uploadId: string, partNumber: number, source: CopySource, opts?: PartCopyOptions,
 ): Promise<CompletedPart> {
-  checkPartNumber(partNumber, 'uploadPartCopy');
   const headers: Record<string, string> = {
     ...copySourceHeaders(source, t.dialect),
     ...(opts?.sseCustomerKey ? sseCustomerHeaders(opts.sseCustomerKey, t.dialect) : {}),
@@ -177,7 +169,8 @@ export async function completeMultipartUpload(
     async (attempt) => {
       try {
         return await sendComplete(t, bucket, key, uploadId, body, { ...base, ...condition }, opts?.signal);
-      } catch (e) {
+      } catch (caught) {
+        const e = await unknownUpload(t, bucket, key, uploadId, caught, opts?.signal);
         if (isStorageError(e, 'PreconditionFailed') && hasConditions(conditions)) {
           // A 412 proves this server evaluates conditions on Complete.
           t.profile.learn('conditionalCompleteIgnored', false);
@@ -205,6 +198,33 @@ export async function completeMultipartUpload(
     return fromHead(await headObject(t, bucket, key, { signal: opts?.signal, sseCustomerKey: opts?.sseCustomerKey }), out);
   } catch {
     return out;
+  }
+}
+
+/**
+ * RGW 16 answers a Complete for an upload id it does not know with 500 InternalError ("This multipart completion is
+ * already in progress"), which alone would be retried as a server failure. A 5xx on Complete is therefore checked
+ * with one ListParts: when that says 404 NoSuchUpload (RGW: NoSuchKey), the upload does not exist (or no longer does) and the failure is
+ * NoSuchUpload, which is not retried (a repeat after a lost answer then checks the object, see below). A real
+ * concurrent completion still lists its parts and stays a retried ServerError.
+ */
+async function unknownUpload(t: Transport, bucket: string, key: string, uploadId: string, e: unknown, signal?: AbortSignal): Promise<unknown> {
+  if (!isStorageError(e, 'ServerError') || e.status === undefined || e.status < 500) {
+    return e;
+  }
+  try {
+    await t.send({ operation: 'listParts', method: 'GET', bucket, key, query: [['uploadId', uploadId], ['max-parts', '1']], signal });
+    return e;
+  } catch (listErr) {
+    // RGW 16 answers ListParts for an unknown upload id with 404 NoSuchKey, AWS with 404 NoSuchUpload.
+    if (!isStorageError(listErr) || listErr.status !== 404 || (listErr.code !== 'NoSuchUpload' && listErr.code !== 'NoSuchKey')) {
+      return isStorageError(listErr, 'Aborted') ? listErr : e;
+    }
+    return new StorageError({
+      code: 'NoSuchUpload', operation: 'completeMultipartUpload', status: 404, serverCode: 'NoSuchUpload', requestId: listErr.requestId,
+      bucket, key, message: `completeMultipartUpload failed (${bucket}/${key}): the server does not know upload id ${uploadId} `
+        + `(it answered ${e.status} ${e.serverCode ?? ''} to Complete; ListParts says NoSuchUpload)`,
+    });
   }
 }
 

@@ -13,6 +13,7 @@ import { downloadObject } from './download';
 import { choosePartSize, DEFAULT_CONCURRENCY, MiB, uploadObject } from './upload';
 import { CopyTarget, FallbackReason, TransferCopyOptions, TransferCopyResult } from './transferTypes';
 import { verifyEncryption } from '../verifyEncryption';
+import { checkCopy } from './arguments';
 
 export const DEFAULT_MULTIPART_COPY_THRESHOLD = 5 * 1024 * MiB;
 export const DEFAULT_COPY_PART_SIZE = 64 * MiB;
@@ -53,6 +54,7 @@ function targetMeta(opts: TransferCopyOptions, src: ObjectHead): Pick<WriteOptio
 export async function copyWithFallback(
   client: StorageClient, source: CopySource, target: CopyTarget, opts: TransferCopyOptions = {},
 ): Promise<TransferCopyResult> {
+  checkCopy(client, source, target, opts);
   const mode = opts.mode ?? 'auto';
   if (mode === 'streamed') {
     return mustStream(client, source, target, opts, 'requested', 'the caller asked for a streamed copy');

@@ -14,6 +14,8 @@ import { withRetry } from '../retry';
 import { linkedController } from './concurrency';
 import { ByteCounter } from './memory';
 import { DownloadOptions } from './transferTypes';
+import { checkDownload } from './arguments';
+import { localFileError } from './source';
 import { MiB } from './upload';
 
 export const DEFAULT_PARALLEL_THRESHOLD = 32 * MiB;
@@ -41,6 +43,7 @@ function sizeMismatch(bucket: string, key: string, detail: string): StorageError
  * tens of milliseconds). Small objects are then complete after that one request.
  */
 export async function downloadObject(client: StorageClient, bucket: string, key: string, opts: DownloadOptions = {}): Promise<Download> {
+  checkDownload('download', client, bucket, key, opts);
   const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
   const first = await firstRange(client, bucket, key, rangeSize, opts);
   const head = first.head;
@@ -248,6 +251,7 @@ async function* rangedBody(
  * no range is assembled in memory and nothing waits for the ranges before it.
  */
 export async function downloadToFile(client: StorageClient, bucket: string, key: string, path: string, opts: DownloadOptions = {}): Promise<ObjectHead> {
+  checkDownload('download', client, bucket, key, opts, { value: path });
   const rangeSize = Math.max(64 * 1024, opts.rangeSize ?? DEFAULT_RANGE_SIZE);
   const first = await firstRange(client, bucket, key, rangeSize, opts);
   const head = first.head;
@@ -263,7 +267,8 @@ export async function downloadToFile(client: StorageClient, bucket: string, key:
   } catch (e) {
     first.body.cancel?.();
     await unlink(tmp).catch(() => undefined);
-    throw errorFromException(e, { operation: 'download', bucket, key }, opts.signal);
+    const fsCode = (e as { syscall?: unknown; code?: unknown })?.syscall !== undefined && !(e instanceof StorageError) && !opts.signal?.aborted;
+    throw fsCode ? localFileError(e, 'download', 'path', path) : errorFromException(e, { operation: 'download', bucket, key }, opts.signal);
   }
   return head;
 }

@@ -5,6 +5,7 @@
 import { StorageClient } from '../client/storageClient';
 import { StorageError } from '../errors';
 import { uploadObject } from './upload';
+import { checkUpload } from './arguments';
 import { UploadOptions, UploadResult, UploadSource } from './transferTypes';
 
 export interface SaveOptions extends Omit<UploadOptions, 'ifMatch' | 'ifNoneMatch'> {
@@ -17,11 +18,12 @@ export interface SaveOptions extends Omit<UploadOptions, 'ifMatch' | 'ifNoneMatc
 export async function saveObject(
   client: StorageClient, bucket: string, key: string, source: UploadSource, opts: SaveOptions,
 ): Promise<UploadResult> {
+  checkUpload('save', client, bucket, key, source, opts);
   const { expectedEtag, createOnly, ...rest } = opts;
   if (expectedEtag === undefined && !createOnly) {
     throw new StorageError({
       code: 'InvalidArgument', operation: 'save', bucket, key,
-      message: 'save needs the ETag read at open (expectedEtag) or createOnly',
+      argument: 'opts.expectedEtag', message: 'save: opts.expectedEtag (the ETag read at open) or opts.createOnly is required',
     });
   }
   return uploadObject(client, bucket, key, source, {

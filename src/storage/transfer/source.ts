@@ -148,6 +148,33 @@ export class StreamReader implements PartReader {
   }
 }
 
+const LOCAL_REASONS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  ENOTDIR: 'has a part that is not a folder',
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'is not accessible (permission denied)',
+  EPERM: 'is not accessible (operation not permitted)',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'cannot be written: the disk is full',
+  EMFILE: 'cannot be opened: too many open files',
+};
+
+/**
+ * A local file failure as a StorageError naming the argument and the path (never a raw ENOENT). The path is the
+ * caller's own, so naming it leaks nothing; the original error is not kept (its message repeats the path anyway).
+ */
+export function localFileError(e: unknown, operation: string, argument: string, path: string): StorageError {
+  if (e instanceof StorageError) {
+    return e;
+  }
+  const code = (e as { code?: unknown })?.code;
+  const reason = typeof code === 'string' ? LOCAL_REASONS[code] ?? `cannot be used (${code})` : 'cannot be used';
+  return new StorageError({
+    code: code === 'ENOSPC' || code === 'EMFILE' ? 'Unknown' : 'InvalidArgument', operation, argument,
+    message: `${operation}: ${argument} ${JSON.stringify(path)} ${reason}`,
+  });
+}
+
 export async function openSource(source: UploadSource): Promise<PartReader> {
   switch (source.kind) {
     case 'bytes':
@@ -158,13 +185,21 @@ export async function openSource(source: UploadSource): Promise<PartReader> {
       }
       return new StreamReader(source.stream, source.size);
     case 'file': {
-      const fh = await open(source.path, 'r');
+      let fh: FileHandle;
+      try {
+        fh = await open(source.path, 'r');
+      } catch (e) {
+        throw localFileError(e, 'upload', 'source.path', source.path);
+      }
       try {
         const st = await fh.stat();
+        if (!st.isFile()) {
+          throw localFileError({ code: st.isDirectory() ? 'EISDIR' : 'EINVAL' }, 'upload', 'source.path', source.path);
+        }
         return new FileReader(fh, st.size);
       } catch (e) {
         await fh.close();
-        throw e;
+        throw localFileError(e, 'upload', 'source.path', source.path);
       }
     }
   }

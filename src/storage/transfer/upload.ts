@@ -3,7 +3,8 @@
 // upload is aborted on the server, so nothing is left behind and the previous object stays as it was.
 
 import { StorageClient } from '../client/storageClient';
-import { abortedError, isStorageError, StorageError, throwIfAborted } from '../errors';
+import { abortedError, isStorageError, StorageError } from '../errors';
+import { checkUpload } from './arguments';
 import { EncryptionSpec } from '../types';
 import { verifyEncryption } from '../verifyEncryption';
 import { checkConditions, Conditions, ListObjects } from '../conditions';
@@ -44,7 +45,7 @@ function sseKey(spec: EncryptionSpec | undefined): Uint8Array | undefined {
 export async function uploadObject(
   client: StorageClient, bucket: string, key: string, source: UploadSource, opts: UploadOptions = {},
 ): Promise<UploadResult> {
-  throwIfAborted(opts.signal, { operation: 'upload', bucket, key });
+  checkUpload('upload', client, bucket, key, source, opts);
   const reader = await openSource(source);
   try {
     const threshold = Math.max(MIN_PART_SIZE, opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD);

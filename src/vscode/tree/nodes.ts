@@ -108,7 +108,8 @@ export class ObjectNode {
     public info?: ObjectKeyInfo,
   ) {}
   get name(): string {
-    return this.summary.key.slice(this.prefix.length);
+    // The folder's own marker, listed because it holds data: named after the folder, with its '/'.
+    return this.summary.key.slice(this.prefix.length) || `${this.prefix.replace(/\/$/, '').split('/').pop() ?? ''}/`;
   }
   get uri(): vscode.Uri {
     return toUri({ connectionId: this.connectionId, bucket: this.bucket, key: this.summary.key });

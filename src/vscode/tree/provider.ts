@@ -246,7 +246,7 @@ export class BucketTreeProvider extends Disposable implements vscode.TreeDataPro
     const page = await s.objects.listPage(parent.bucket, prefix, { maxKeys: PAGE_SIZE, continuation });
     const folders = page.prefixes.map((p) => this.container(new FolderNode(parent.connectionId, parent.bucket, p)));
     const objects = page.objects
-      .filter((o) => o.key !== prefix)
+      .filter((o) => o.key !== prefix || o.size > 0) // a folder marker holding data is shown, not hidden
       .map((o) => new ObjectNode(parent.connectionId, parent.bucket, o, prefix));
     this.detectEncryption(objects);
     const nodes: TreeNode[] = [...folders, ...objects];

@@ -44,6 +44,15 @@ describe('parseKey', () => {
     assert.throws(() => parseKey(randomBytes(16).toString('hex')), /16 bytes/);
   });
 
+  it('refuses 63 or 65 hex digits with a hex reason (not a base64 one)', () => {
+    const hex = randomBytes(32).toString('hex');
+    for (const text of [hex.slice(1), `${hex}a`, `0x${hex.slice(1)}`]) {
+      assert.throws(() => parseKey(text), (e: Error) => e instanceof KeyFormatError && /hex with 6[35] digits/.test(e.message)
+        && /64 hex digits/.test(e.message) && !/base64|decodes/.test(e.message));
+    }
+    assert.throws(() => parseKey(hex.slice(2)), (e: Error) => /31 bytes as hex \(62 digits\)/.test(e.message));
+  });
+
   it('refuses text that is neither base64 nor hex, without echoing it', () => {
     const secretish = 'this is not a key!';
     assert.throws(

@@ -57,17 +57,17 @@ void test('appendObject: RGW style PUT ?append&position on S3, OBS style POST on
     void req;
   }, async (endpoint, seen) => {
     await withClient(endpoint, { dialect: 's3' }, async (c) => {
-      const r0 = await c.appendObject('b', 'k', 0, Buffer.from('abc'), { encryption: { type: 'kms', keyId: 'kk' } });
+      const r0 = await c.appendObject('bkt', 'k', 0, Buffer.from('abc'), { encryption: { type: 'kms', keyId: 'kk' } });
       assert.equal(r0.nextPosition, 7);
-      await c.appendObject('b', 'k', 7, Buffer.from('d'), { encryption: { type: 'kms', keyId: 'kk' } });
+      await c.appendObject('bkt', 'k', 7, Buffer.from('d'), { encryption: { type: 'kms', keyId: 'kk' } });
       assert.equal(seen[0].method, 'PUT');
-      assert.equal(seen[0].url, '/b/k?append&position=0');
+      assert.equal(seen[0].url, '/bkt/k?append&position=0');
       assert.equal(seen[0].headers['x-amz-server-side-encryption-aws-kms-key-id'], 'kk');
       assert.equal(seen[1].headers['x-amz-server-side-encryption'], undefined);
       assert.ok(seen[1].headers['content-md5']);
     });
     await withClient(endpoint, { dialect: 'obs' }, async (c) => {
-      const r = await c.appendObject('b', 'k', 3, Buffer.from('x'), { encryption: { type: 'sse-c', key: KEY } });
+      const r = await c.appendObject('bkt', 'k', 3, Buffer.from('x'), { encryption: { type: 'sse-c', key: KEY } });
       assert.equal(r.nextPosition, 9);
       const last = seen.at(-1);
       assert.equal(last?.method, 'POST');
@@ -79,7 +79,7 @@ void test('appendObject: RGW style PUT ?append&position on S3, OBS style POST on
 void test('a write that asked for encryption but came back (and HEADs) unencrypted throws NotEncrypted', async () => {
   await withServer((_req, res) => { res.setHeader('etag', '"e"'); res.end(); }, async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      await assert.rejects(c.putObject('b', 'k', Buffer.from('x'), { encryption: { type: 'service' } }),
+      await assert.rejects(c.putObject('bkt', 'k', Buffer.from('x'), { encryption: { type: 'service' } }),
         (e: unknown) => e instanceof StorageError && e.code === 'NotEncrypted');
       assert.deepEqual(seen.map((s) => s.method), ['PUT', 'HEAD']);
     });
@@ -94,19 +94,19 @@ void test('copyObject: copy-source path encoded, copy-source SSE-C and target SS
     res.end(body);
   }, async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      const src = { bucket: 'sb', key: 'a b/ü?#', sseCustomerKey: new Uint8Array(32).fill(2), versionId: 'v 1' };
-      const r = await c.copyObject(src, 'b', 'k', { encryption: { type: 'sse-c', key: KEY }, metadataDirective: 'REPLACE', contentType: 'text/plain' });
+      const src = { bucket: 'sbk', key: 'a b/ü?#', sseCustomerKey: new Uint8Array(32).fill(2), versionId: 'v 1' };
+      const r = await c.copyObject(src, 'bkt', 'k', { encryption: { type: 'sse-c', key: KEY }, metadataDirective: 'REPLACE', contentType: 'text/plain' });
       assert.equal(r.etag, '"c1"');
       const h = seen[0].headers;
-      assert.equal(h['x-amz-copy-source'], '/sb/a%20b/%C3%BC%3F%23?versionId=v%201');
+      assert.equal(h['x-amz-copy-source'], '/sbk/a%20b/%C3%BC%3F%23?versionId=v%201');
       assert.equal(h['x-amz-copy-source-server-side-encryption-customer-key'], Buffer.alloc(32, 2).toString('base64'));
       assert.equal(h['x-amz-server-side-encryption-customer-key'], Buffer.from(KEY).toString('base64'));
       assert.equal(h['x-amz-metadata-directive'], 'REPLACE');
       assert.equal(h['content-type'], 'text/plain');
       body = '';
-      await assert.rejects(c.copyObject(src, 'b', 'k'), (e: unknown) => e instanceof StorageError && /without an ETag/.test(e.message));
+      await assert.rejects(c.copyObject(src, 'bkt', 'k'), (e: unknown) => e instanceof StorageError && /without an ETag/.test(e.message));
       body = '<Error><Code>InternalError</Code><Message></Message></Error>';
-      await assert.rejects(c.copyObject(src, 'b', 'k'), (e: unknown) => e instanceof StorageError && e.serverCode === 'InternalError' && e.status === 200);
+      await assert.rejects(c.copyObject(src, 'bkt', 'k'), (e: unknown) => e instanceof StorageError && e.serverCode === 'InternalError' && e.status === 200);
     });
   });
 });
@@ -128,19 +128,19 @@ void test('multipart: parts carry SSE-C and Content-MD5, copy range header, comp
     }
   }, async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      const { uploadId } = await c.initiateMultipartUpload('b', 'k', { encryption: { type: 'sse-c', key: KEY } });
+      const { uploadId } = await c.initiateMultipartUpload('bkt', 'k', { encryption: { type: 'sse-c', key: KEY } });
       assert.equal(uploadId, 'U1');
-      const p2 = await c.uploadPart('b', 'k', uploadId, 2, Buffer.from('two'), { sseCustomerKey: KEY });
-      const p1 = await c.uploadPartCopy('b', 'k', uploadId, 1, { bucket: 'b', key: 'src' }, { sseCustomerKey: KEY, range: { start: 0, end: 99 } });
-      const done = await c.completeMultipartUpload('b', 'k', uploadId, [p2, p1], { sseCustomerKey: KEY });
+      const p2 = await c.uploadPart('bkt', 'k', uploadId, 2, Buffer.from('two'), { sseCustomerKey: KEY });
+      const p1 = await c.uploadPartCopy('bkt', 'k', uploadId, 1, { bucket: 'bkt', key: 'src' }, { sseCustomerKey: KEY, range: { start: 0, end: 99 } });
+      const done = await c.completeMultipartUpload('bkt', 'k', uploadId, [p2, p1], { sseCustomerKey: KEY });
       assert.equal(done.etag, '"real-2"');
-      assert.equal(seen[1].url, '/b/k?partNumber=2&uploadId=U1');
+      assert.equal(seen[1].url, '/bkt/k?partNumber=2&uploadId=U1');
       assert.equal(seen[1].headers['content-md5'], createHash('md5').update('two').digest('base64'));
       assert.ok(seen[1].headers['x-amz-server-side-encryption-customer-key']);
       assert.equal(seen[2].headers['x-amz-copy-source-range'], 'bytes=0-99');
       assert.match(seen[3].body.toString(), /<PartNumber>1<\/PartNumber><ETag>&quot;cp&quot;<\/ETag><\/Part><Part><PartNumber>2</);
       assert.equal(seen[4].method, 'HEAD');
-      await assert.rejects(c.uploadPart('b', 'k', uploadId, 10001, Buffer.from('x')), (e: unknown) => e instanceof StorageError && e.code === 'InvalidArgument');
+      await assert.rejects(c.uploadPart('bkt', 'k', uploadId, 10001, Buffer.from('x')), (e: unknown) => e instanceof StorageError && e.code === 'InvalidArgument');
     });
   });
 });
@@ -148,7 +148,7 @@ void test('multipart: parts carry SSE-C and Content-MD5, copy range header, comp
 void test('completeMultipartUpload: a 200 with an <Error> body is a failure and is not retried', async () => {
   await withServer((_req, res) => res.end('<Error><Code>InvalidPart</Code><Message></Message></Error>'), async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      await assert.rejects(c.completeMultipartUpload('b', 'k', 'U', [{ partNumber: 1, etag: '"x"' }]),
+      await assert.rejects(c.completeMultipartUpload('bkt', 'k', 'U', [{ partNumber: 1, etag: '"x"' }]),
         (e: unknown) => e instanceof StorageError && e.serverCode === 'InvalidPart');
       assert.equal(seen.length, 1);
     });
@@ -162,10 +162,10 @@ void test('deleteObjects: batches of 1000 with Content-MD5 over the exact body; 
   }, async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
       const keys = Array.from({ length: 2500 }, (_, i) => `k${i}`);
-      const r = await c.deleteObjects('b', keys);
+      const r = await c.deleteObjects('bkt', keys);
       assert.equal(seen.length, 3);
       for (const s of seen) {
-        assert.equal(s.url, '/b?delete');
+        assert.equal(s.url, '/bkt?delete');
         assert.equal(s.headers['content-md5'], createHash('md5').update(s.body).digest('base64'));
       }
       assert.equal((seen[0].body.toString().match(/<Object>/g) ?? []).length, 1000);
@@ -180,11 +180,11 @@ void test('getBucketEncryption: an absent configuration is undefined, other erro
   let code = 'ServerSideEncryptionConfigurationNotFoundError';
   await withServer((_req, res) => { res.statusCode = 404; res.end(`<Error><Code>${code}</Code></Error>`); }, async (endpoint) => {
     await withClient(endpoint, {}, async (c) => {
-      assert.equal(await c.getBucketEncryption('b'), undefined);
+      assert.equal(await c.getBucketEncryption('bkt'), undefined);
       code = 'NoSuchEncryptionConfiguration';
-      assert.equal(await c.getBucketEncryption('b'), undefined);
+      assert.equal(await c.getBucketEncryption('bkt'), undefined);
       code = 'NoSuchBucket';
-      await assert.rejects(c.getBucketEncryption('b'), (e: unknown) => e instanceof StorageError && e.code === 'NoSuchBucket');
+      await assert.rejects(c.getBucketEncryption('bkt'), (e: unknown) => e instanceof StorageError && e.code === 'NoSuchBucket');
     });
   });
 });
@@ -203,7 +203,7 @@ void test('listBuckets withLocation on OBS sends x-obs-location: true; headBucke
       const list = await c.listBuckets({ withLocation: true });
       assert.equal(list[0].location, 'cn-north-4');
       assert.equal(seen[0].headers['x-obs-location'], 'true');
-      assert.deepEqual(await c.headBucket('b'), { region: 'cn-north-4', fileInterface: true });
+      assert.deepEqual(await c.headBucket('bkt'), { region: 'cn-north-4', fileInterface: true });
     });
   });
 });
@@ -211,9 +211,9 @@ void test('listBuckets withLocation on OBS sends x-obs-location: true; headBucke
 void test('updateCredentials: later requests are signed with the new key and session token', async () => {
   await withServer((_req, res) => res.end(), async (endpoint, seen) => {
     await withClient(endpoint, {}, async (c) => {
-      await c.deleteObject('b', 'k');
+      await c.deleteObject('bkt', 'k');
       c.updateCredentials({ accessKeyId: 'AK2', secretAccessKey: 'SK2', sessionToken: 'T2' });
-      await c.deleteObject('b', 'k');
+      await c.deleteObject('bkt', 'k');
       assert.match(String(seen[1].headers.authorization), /Credential=AK2\//);
       assert.equal(seen[1].headers['x-amz-security-token'], 'T2');
       assert.equal(seen[0].headers['x-amz-security-token'], undefined);

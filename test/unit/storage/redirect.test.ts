@@ -95,13 +95,13 @@ void test('a same-origin https redirect of an SSE-C read is followed, key and si
   await withHttpsServer(redirectTo((port) => `https://127.0.0.1:${port}/moved/k`), async (port, seen) => {
     const c = client(`https://127.0.0.1:${port}`);
     try {
-      const got = await c.getObject('b', 'k', { sseCustomerKey: KEY });
+      const got = await c.getObject('bkt', 'k', { sseCustomerKey: KEY });
       const chunks: Uint8Array[] = [];
       for await (const chunk of got.body) {
         chunks.push(chunk);
       }
       assert.equal(Buffer.concat(chunks).toString(), 'moved content');
-      assert.deepEqual(seen.map((s) => s.url), ['/b/k', '/moved/k']);
+      assert.deepEqual(seen.map((s) => s.url), ['/bkt/k', '/moved/k']);
       assert.equal(seen[1].headers[SSE_C_KEY_HEADER], KEY_B64);
       assert.match(String(seen[1].headers.authorization), /^AWS4-HMAC-SHA256 /);
     } finally {
@@ -115,8 +115,8 @@ void test('a redirect of an SSE-C read to another host is refused before anythin
   await withHttpsServer(redirectTo((port) => `https://localhost:${port}/moved/k`), async (port, seen) => {
     const c = client(`https://127.0.0.1:${port}`);
     try {
-      await assert.rejects(c.getObject('b', 'k', { sseCustomerKey: KEY }), refused(/redirected to another host .*SSE-C key/));
-      assert.deepEqual(seen.map((s) => s.url), ['/b/k']);
+      await assert.rejects(c.getObject('bkt', 'k', { sseCustomerKey: KEY }), refused(/redirected to another host .*SSE-C key/));
+      assert.deepEqual(seen.map((s) => s.url), ['/bkt/k']);
     } finally {
       await c.dispose();
     }
@@ -127,7 +127,7 @@ void test('a signed request without a key does not follow a redirect to another 
   await withHttpsServer(redirectTo((port) => `https://localhost:${port}/moved/k`), async (port, seen) => {
     const c = client(`https://127.0.0.1:${port}`);
     try {
-      await assert.rejects(c.headObject('b', 'k'), refused(/another host .*signed with the connection's credentials/));
+      await assert.rejects(c.headObject('bkt', 'k'), refused(/another host .*signed with the connection's credentials/));
       assert.equal(seen.length, 1);
     } finally {
       await c.dispose();
@@ -140,7 +140,7 @@ void test('a redirect from https to plain http is refused; the http server never
     await withHttpsServer(redirectTo(() => `${httpEndpoint}/moved/k`), async (port, seen) => {
       const c = client(`https://127.0.0.1:${port}`);
       try {
-        await assert.rejects(c.getObject('b', 'k', { sseCustomerKey: KEY }), refused(/redirected to plain http/));
+        await assert.rejects(c.getObject('bkt', 'k', { sseCustomerKey: KEY }), refused(/redirected to plain http/));
         assert.equal(seen.length, 1);
         assert.equal(httpSeen.length, 0);
       } finally {
@@ -156,7 +156,7 @@ void test('an already-aborted signal rejects with StorageError Aborted, nothing 
     try {
       const ac = new AbortController();
       ac.abort(new Error('the user pressed cancel'));
-      await assert.rejects(c.headObject('b', 'k', { signal: ac.signal }), (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
+      await assert.rejects(c.headObject('bkt', 'k', { signal: ac.signal }), (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
       assert.equal(seen.length, 0);
     } finally {
       await c.dispose();
@@ -169,7 +169,7 @@ void test('an abort while the request is in flight rejects with Aborted (not Net
   await withServer(() => { ac.abort(new Error('custom reason')); /* never answers */ }, async (endpoint, seen) => {
     const c = new StorageClient({ endpoint, dialect: 's3', maxAttempts: 3, credentials: { accessKeyId: 'AKID', secretAccessKey: SECRET } });
     try {
-      await assert.rejects(c.getObject('b', 'k', { signal: ac.signal }), (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
+      await assert.rejects(c.getObject('bkt', 'k', { signal: ac.signal }), (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
       assert.equal(seen.length, 1);
     } finally {
       await c.dispose();

@@ -54,7 +54,7 @@ describe('retry policy', () => {
 
   it('a cancelled wait rejects with Aborted, naming the operation', async () => {
     const ac = new AbortController();
-    const p = sleep(10_000, ac.signal, { operation: 'upload', bucket: 'b', key: 'k' });
+    const p = sleep(10_000, ac.signal, { operation: 'upload', bucket: 'bkt', key: 'k' });
     ac.abort(new DOMException('gone', 'AbortError'));
     await assert.rejects(p, (e) => isStorageError(e, 'Aborted') && e.operation === 'upload' && e.key === 'k');
   });
@@ -87,7 +87,7 @@ describe('errorFromException', () => {
     try {
       const ac = new AbortController();
       ac.abort();
-      await assert.rejects(uploadObject(client, 'b', 'k', { kind: 'bytes', data: Buffer.from('x') }, { signal: ac.signal }),
+      await assert.rejects(uploadObject(client, 'bkt', 'k', { kind: 'bytes', data: Buffer.from('x') }, { signal: ac.signal }),
         (e) => isStorageError(e, 'Aborted') && e.operation === 'upload');
     } finally {
       await client.dispose();

@@ -28,11 +28,11 @@ void test('SSE-C and SSE-KMS requests are refused over http:// (InsecureSse) bef
   await withServer((_r, res) => res.end(), async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await assert.rejects(client.getObject('b', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
+      await assert.rejects(client.getObject('bkt', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
         assertNoSecrets(e);
         return e instanceof StorageError && e.code === 'InsecureSse';
       });
-      await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'testkey-1' } }),
+      await assert.rejects(client.putObject('bkt', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'testkey-1' } }),
         (e: unknown) => e instanceof StorageError && e.code === 'InsecureSse');
       assert.equal(seen.length, 0);
     } finally {
@@ -50,8 +50,8 @@ void test('allowInsecureSse lets SSE-C through over http and the key headers arr
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
     try {
-      await client.putObject('b', 'dir/a b', new Uint8Array([1, 2, 3]), { encryption: { type: 'sse-c', key: KEY } });
-      assert.equal(seen[0].url, '/b/dir/a%20b');
+      await client.putObject('bkt', 'dir/a b', new Uint8Array([1, 2, 3]), { encryption: { type: 'sse-c', key: KEY } });
+      assert.equal(seen[0].url, '/bkt/dir/a%20b');
       assert.equal(seen[0].headers['x-amz-server-side-encryption-customer-key'], KEY_B64);
       assert.equal(seen[0].headers['content-md5'], 'Uonfc331cyb83SJZevsfrA==');
       assert.match(String(seen[0].headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKID\//);
@@ -68,7 +68,7 @@ void test('errors from the server and the request log never contain credentials,
   await withServer((_r, res) => { res.statusCode = 400; res.end(); }, async (endpoint) => {
     const client = new StorageClient(config(endpoint, { allowInsecureSse: true, log: (l) => lines.push(l) }));
     try {
-      await assert.rejects(client.headObject('b', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
+      await assert.rejects(client.headObject('bkt', 'k', { sseCustomerKey: KEY }), (e: unknown) => {
         assertNoSecrets(e);
         return e instanceof StorageError && e.code === 'KeyWrong';
       });
@@ -77,7 +77,7 @@ void test('errors from the server and the request log never contain credentials,
     }
   });
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^HEAD b\/k headObject 400 \d+ms/);
+  assert.match(lines[0], /^HEAD bkt\/k headObject 400 \d+ms/);
   assert.ok(!lines.join('\n').includes(SECRET) && !lines.join('\n').includes(KEY_B64));
 });
 
@@ -104,7 +104,7 @@ void test('503 and SlowDown are retried and re-signed with a fresh date; 4xx is 
   await withServer((_r, res) => { res.statusCode = 404; res.end(xmlError('NoSuchBucket')); }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await assert.rejects(client.listObjects('b', {}), (e: unknown) => e instanceof StorageError && e.code === 'NoSuchBucket');
+      await assert.rejects(client.listObjects('bkt', {}), (e: unknown) => e instanceof StorageError && e.code === 'NoSuchBucket');
       assert.equal(seen.length, 1);
     } finally {
       await client.dispose();
@@ -116,7 +116,7 @@ void test('persistent 5xx gives up after maxAttempts with a ServerError', async 
   await withServer((_r, res) => { res.statusCode = 500; res.end(xmlError('InternalError')); }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { maxAttempts: 2 }));
     try {
-      await assert.rejects(client.deleteObject('b', 'k'), (e: unknown) => e instanceof StorageError && e.code === 'ServerError');
+      await assert.rejects(client.deleteObject('bkt', 'k'), (e: unknown) => e instanceof StorageError && e.code === 'ServerError');
       assert.equal(seen.length, 2);
     } finally {
       await client.dispose();
@@ -137,7 +137,7 @@ void test('RequestTimeTooSkewed: the clock offset is taken from the server Date 
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint, { now: () => new Date('2026-06-01T11:00:00Z') }));
     try {
-      await client.deleteObject('b', 'k');
+      await client.deleteObject('bkt', 'k');
       assert.equal(seen.length, 2);
       assert.equal(seen[1].headers['x-amz-date'], '20260601T120000Z');
     } finally {
@@ -158,7 +158,7 @@ void test('a same-origin 307 with Location is followed and re-signed for the new
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await client.deleteObject('b', 'k');
+      await client.deleteObject('bkt', 'k');
       assert.equal(seen.length, 2);
       assert.equal(seen[1].url, '/moved/k?x=1');
       assert.equal(seen[1].headers.host, seen[0].headers.host);
@@ -174,7 +174,7 @@ void test('an aborted signal rejects with Aborted', async () => {
     const client = new StorageClient(config(endpoint));
     const ac = new AbortController();
     try {
-      const p = client.headObject('b', 'k', { signal: ac.signal });
+      const p = client.headObject('bkt', 'k', { signal: ac.signal });
       setTimeout(() => ac.abort(), 50);
       await assert.rejects(p, (e: unknown) => e instanceof StorageError && e.code === 'Aborted');
     } finally {
@@ -195,11 +195,11 @@ void test('If-Match: a quoted ETag refused with 412 while the object has exactly
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"abc"' });
+      await client.putObject('bkt', 'k', new Uint8Array(1), { ifMatch: '"abc"' });
       assert.deepEqual(seen.map((s) => `${s.method} ${s.headers['if-match'] ?? '-'}`), ['PUT "abc"', 'GET -', 'PUT abc']);
       assert.equal(client.profile.quirks.ifMatchUnquoted, true);
       // Learned: the next conditional write goes out bare at once, and a real conflict names both ETags.
-      await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { ifMatch: '"zzz"' }),
+      await assert.rejects(client.putObject('bkt', 'k', new Uint8Array(1), { ifMatch: '"zzz"' }),
         (e: unknown) => e instanceof StorageError && e.code === 'PreconditionFailed' && /now "abc"/.test(e.message));
       assert.deepEqual(seen.slice(3).map((s) => `${s.method} ${s.headers['if-match'] ?? '-'}`), ['PUT zzz', 'GET -']);
     } finally {
@@ -227,7 +227,7 @@ void test('If-Match: concurrent writes sent quoted before the quirk was learned 
   }, async (endpoint) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await Promise.all(['k1', 'k2'].map((k) => client.putObject('b', k, new Uint8Array(1), { ifMatch: '"abc"' })));
+      await Promise.all(['k1', 'k2'].map((k) => client.putObject('bkt', k, new Uint8Array(1), { ifMatch: '"abc"' })));
       assert.equal(client.profile.quirks.ifMatchUnquoted, true);
     } finally {
       await client.dispose();
@@ -245,7 +245,7 @@ void test('getObject streams the body and reports the total size of a ranged ans
   }, async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      const r = await client.getObject('b', 'k', { range: { start: 0, end: 3 } });
+      const r = await client.getObject('bkt', 'k', { range: { start: 0, end: 3 } });
       const chunks: Buffer[] = [];
       for await (const c of r.body) {
         chunks.push(Buffer.from(c));
@@ -265,8 +265,8 @@ void test('listObjects on S3 sends list-type=2 and encoding-type=url, and passes
   await withServer((_r, res) => res.end('<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'), async (endpoint, seen) => {
     const client = new StorageClient(config(endpoint));
     try {
-      await client.listObjects('b', { prefix: 'a b/', delimiter: '/', maxKeys: 5000, continuation: 'tok/1' });
-      assert.equal(seen[0].url, '/b?list-type=2&encoding-type=url&prefix=a%20b%2F&delimiter=%2F&max-keys=1000&continuation-token=tok%2F1');
+      await client.listObjects('bkt', { prefix: 'a b/', delimiter: '/', maxKeys: 5000, continuation: 'tok/1' });
+      assert.equal(seen[0].url, '/bkt?list-type=2&encoding-type=url&prefix=a%20b%2F&delimiter=%2F&max-keys=1000&continuation-token=tok%2F1');
     } finally {
       await client.dispose();
     }
@@ -286,7 +286,7 @@ void test('unknown KMS key id (RGW 403 InvalidAccessKeyId): a signed probe decid
     }, async (endpoint, seen) => {
       const client = new StorageClient(config(endpoint, { allowInsecureSse: true }));
       try {
-        await assert.rejects(client.putObject('b', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'nope' } }),
+        await assert.rejects(client.putObject('bkt', 'k', new Uint8Array(1), { encryption: { type: 'kms', keyId: 'nope' } }),
           (e: unknown) => e instanceof StorageError && e.code === (credsWork ? 'KmsKeyUnknown' : 'BadCredentials'));
         assert.equal(seen.length, 2);
       } finally {
@@ -302,7 +302,7 @@ void test('dispose does not hang on a GET body nobody consumed', async () => {
     res.write('partial');
   }, async (endpoint) => {
     const client = new StorageClient(config(endpoint));
-    await client.getObject('b', 'k');
+    await client.getObject('bkt', 'k');
     const started = Date.now();
     await client.dispose();
     assert.ok(Date.now() - started < 5_000);

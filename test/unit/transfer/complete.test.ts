@@ -52,7 +52,7 @@ describe('upload: CompleteMultipartUpload answer lost', () => {
     await withServer(lossyStore(() => expected), async (endpoint, seen) => {
       const c = client(endpoint);
       try {
-        const res = await uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts);
+        const res = await uploadObject(c, 'bkt', 'k', { kind: 'bytes', data }, opts);
         assert.equal(res.etag, expected);
         assert.equal(res.parts, 2);
         assert.equal(seen.filter((s) => s.method === 'DELETE').length, 0, 'a completed upload is not aborted');
@@ -66,7 +66,7 @@ describe('upload: CompleteMultipartUpload answer lost', () => {
     await withServer(lossyStore(() => `"${md5(Buffer.from('other')).toString('hex')}-2"`), async (endpoint) => {
       const c = client(endpoint);
       try {
-        await assert.rejects(uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts), (e) => isStorageError(e, 'NoSuchUpload'));
+        await assert.rejects(uploadObject(c, 'bkt', 'k', { kind: 'bytes', data }, opts), (e) => isStorageError(e, 'NoSuchUpload'));
       } finally {
         await c.dispose();
       }
@@ -97,12 +97,12 @@ describe('upload: conditions on Complete', () => {
     await withServer(store, async (endpoint, seen) => {
       const c = new StorageClient({ endpoint, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
       try {
-        await uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts);
+        await uploadObject(c, 'bkt', 'k', { kind: 'bytes', data }, opts);
         assert.equal(listings(seen), 2, 'before the upload and right before Complete');
         const complete = seen.find((s) => s.method === 'POST' && s.url.includes('uploadId='));
         assert.equal((complete as { headers: Record<string, unknown> }).headers['if-none-match'], '*', 'the server still gets the condition');
         c.profile.learn('conditionalCompleteIgnored', false);
-        await uploadObject(c, 'b', 'k', { kind: 'bytes', data }, opts);
+        await uploadObject(c, 'bkt', 'k', { kind: 'bytes', data }, opts);
         assert.equal(listings(seen), 3, 'only before the upload: the server enforces the condition on Complete');
       } finally {
         await c.dispose();

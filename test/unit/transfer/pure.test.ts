@@ -49,7 +49,7 @@ describe('encryptionMatches', () => {
 
 describe('verifyEncryption (the one check that the server applied what was asked)', () => {
   const key = randomBytes(32);
-  const ctx = { operation: 'putObject', bucket: 'b', key: 'k' };
+  const ctx = { operation: 'putObject', bucket: 'bkt', key: 'k' };
   const sseC = { type: 'sse-c' as const, algorithm: 'AES256', keyMd5: keyFingerprint(key) };
   const headWith = (encryption: ObjectEncryption | StorageError, seen: ReadOptions[] = []) => async (_b: string, _k: string, o: ReadOptions): Promise<ObjectHead> => {
     seen.push(o);
