@@ -8,15 +8,15 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
   copyWithFallback, downloadObject, downloadToFile, isStorageError, keyFingerprint, StorageClient, uploadObject,
-  type EncryptionSpec,
+  type ConnectionConfig, type EncryptionSpec,
 } from '../../src/storage';
 import { newJob, openObjects, runJob, UploadJournal, type JobRecord, type JobReport, type ObjectsSession, type UploadEntry } from '../../src/objects';
 import { sameEverywhere } from '../../src/keys/rules';
@@ -25,12 +25,11 @@ import { config, createBucket, haveRgw, makeClient, MiB, removeBucket, sha256, s
 import { randomBytes } from 'node:crypto';
 
 /**
- * The transports the matrix runs over. TODO(https): add 'https' here once test/support/faultProxy.ts has its HTTPS
- * listener option (a TLS server in front of RGW_HTTPS_ENDPOINT, e.g. `FaultProxyOptions.tls: { cert, key }` with an
- * `https:` upstream); `proxyFor` below is the one place that then picks the proxy options and the client's CA.
+ * The transports the matrix runs over: plain HTTP, and HTTPS (the proxy terminates TLS with the RGW's own test
+ * certificate, so the client speaks TLS with SSE-C keys as on a real store; upstream it forwards plain HTTP).
  */
-type Transport = 'http';
-const TRANSPORTS: readonly Transport[] = ['http'];
+type Transport = 'http' | 'https';
+const TRANSPORTS: readonly Transport[] = ['http', 'https'];
 
 const FRACTIONS = [0.1, 0.5, 0.9] as const;
 const pct = (f: number): string => `${Math.round(f * 100)}%`;
@@ -68,10 +67,17 @@ for (const transport of TRANSPORTS) {
     const started = Date.now();
     let seq = 0;
 
+    const tlsDir = (): string => dirname(process.env.RGW_CA_FILE ?? '');
     const proxyFor = async (t: Transport): Promise<string> => {
-      proxy = new FaultProxy({ upstream: t === 'http' ? process.env.RGW_HTTP_ENDPOINT ?? '' : '' });
+      proxy = new FaultProxy({
+        upstream: process.env.RGW_HTTP_ENDPOINT ?? '',
+        tls: t === 'https' ? { cert: readFileSync(join(tlsDir(), 'cert.pem')), key: readFileSync(join(tlsDir(), 'key.pem')) } : undefined,
+      });
       return proxy.start();
     };
+    /** The client's settings for the proxy: over HTTPS it trusts the test certificate and needs no insecure-SSE allowance. */
+    const overProxy = (t: Transport): Partial<ConnectionConfig> =>
+      t === 'https' ? { caCertificate: readFileSync(process.env.RGW_CA_FILE ?? '', 'utf8'), allowInsecureSse: false } : {};
 
     before(async () => {
       if (!haveRgw) {
@@ -81,13 +87,13 @@ for (const transport of TRANSPORTS) {
       bucket = await createBucket('faults');
       dir = await mkdtemp(join(tmpdir(), 'faultmatrix-'));
       const endpoint = await proxyFor(transport);
-      proxied = makeClient(endpoint);
+      proxied = makeClient(endpoint, overProxy(transport));
       journal = new UploadJournal('fm', {
         put: async (e) => { journalEntries.set(e.uploadId, { ...e }); },
         remove: async (_c, id) => { journalEntries.delete(id); },
         list: async () => [...journalEntries.values()],
       });
-      session = openObjects(config(endpoint), {
+      session = openObjects(config(endpoint, overProxy(transport)), {
         candidates: async () => keys,
         byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
       }, sameEverywhere({ type: 'sse-c', keyFingerprint: fpA }), journal);
