@@ -259,7 +259,9 @@ describe('npm start (the front door)', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const vsix = path.join(ROOT, `encrypted-buckets-${manifest.version}.vsix`);
     const names = listZip(fs.readFileSync(vsix)).map((e) => e.name).sort();
-    const mediaFiles = fs.readdirSync(path.join(ROOT, 'media')).map((f) => `extension/media/${f}`);
+    const mediaFiles = fs.readdirSync(path.join(ROOT, 'media'), { recursive: true })
+      .filter((f) => fs.statSync(path.join(ROOT, 'media', f)).isFile())
+      .map((f) => `extension/media/${f.split(path.sep).join('/')}`);
     assert.deepEqual(names, [
       '[Content_Types].xml', 'extension.vsixmanifest', 'extension/LICENSE.txt', 'extension/changelog.md',
       'extension/dist/extension.js', ...mediaFiles, 'extension/package.json', 'extension/readme.md',

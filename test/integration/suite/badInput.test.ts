@@ -31,12 +31,15 @@ suite('bad input at the commands', () => {
 
   const CASES: Case[] = [
     // obs.addConnection
-    { name: 'addConnection: id with spaces and capitals', command: 'obs.addConnection', arg: { id: 'My Conn', endpoint: rgw.http, accessKeyId: 'a', secretAccessKey: 'b' }, names: /connection id/i },
+    { name: 'addConnection: id with spaces and capitals', command: 'obs.addConnection', arg: { id: 'My Conn', endpoint: rgw.http, accessKeyId: 'a', secretAccessKey: 'b' }, names: /\bid\b/i },
+    { name: 'addConnection: numeric id', command: 'obs.addConnection', arg: { id: 42, endpoint: rgw.http, accessKeyId: 'a', secretAccessKey: 'b' }, names: /\bid\b/i },
+    { name: 'addConnection: unknown dialect', command: 'obs.addConnection', arg: { id: 'bad-dialect', endpoint: rgw.http, dialect: 'swift', accessKeyId: 'a', secretAccessKey: 'b' }, names: /dialect/i },
+    { name: 'addConnection: unknown addressing', command: 'obs.addConnection', arg: { id: 'bad-addr', endpoint: rgw.http, addressing: 'dns', accessKeyId: 'a', secretAccessKey: 'b' }, names: /addressing/i },
     { name: 'addConnection: endpoint not a URL', command: 'obs.addConnection', arg: { id: 'bad-ep-1', endpoint: 'not a url', accessKeyId: 'a', secretAccessKey: 'b' }, names: /endpoint/i },
     { name: 'addConnection: ftp endpoint', command: 'obs.addConnection', arg: { id: 'bad-ep-2', endpoint: 'ftp://obs.example.com', accessKeyId: 'a', secretAccessKey: 'b' }, names: /endpoint/i },
     { name: 'addConnection: endpoint with credentials', command: 'obs.addConnection', arg: { id: 'bad-ep-3', endpoint: 'https://u:p@obs.example.com', accessKeyId: 'a', secretAccessKey: 'b' }, names: /endpoint/i },
     { name: 'addConnection: endpoint a number', command: 'obs.addConnection', arg: { id: 'bad-ep-4', endpoint: 443, accessKeyId: 'a', secretAccessKey: 'b' }, names: /endpoint/i },
-    { name: 'addConnection: no secret access key', command: 'obs.addConnection', arg: { id: 'bad-cred', endpoint: rgw.http, accessKeyId: 'a' }, names: /secret access key/i },
+    { name: 'addConnection: no secret access key', command: 'obs.addConnection', arg: { id: 'bad-cred', endpoint: rgw.http, accessKeyId: 'a' }, names: /secretAccessKey|secret access key/i },
     { name: 'addConnection: default encryption type unknown', command: 'obs.addConnection', arg: { id: 'bad-enc-1', endpoint: rgw.http, accessKeyId: 'a', secretAccessKey: 'b', defaultEncryption: { type: 'aes' } }, names: /defaultEncryption/ },
     { name: 'addConnection: SSE-C default without a key', command: 'obs.addConnection', arg: { id: 'bad-enc-2', endpoint: rgw.http, accessKeyId: 'a', secretAccessKey: 'b', defaultEncryption: { type: 'sse-c' } }, names: /keyFingerprint/ },
     // obs.importKey
