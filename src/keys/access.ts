@@ -228,19 +228,56 @@ export class EncryptedObjectAccess {
     this.memo.set(bucket, key, keyFingerprint(k), false);
   }
 
-  /** Reads a whole object (for the editor), with the key that opens it. */
-  async read(bucket: string, key: string, opened?: OpenedHead, signal?: AbortSignal): Promise<{ data: Uint8Array; head: ObjectHead; opened: OpenedHead }> {
-    const o = opened ?? (await this.open(bucket, key, signal));
-    const res = await this.client.getObject(bucket, key, { sseCustomerKey: o.key, signal });
-    const chunks: Uint8Array[] = [];
+  /**
+   * Starts reading an object with the key that opens it. When this object's key (or its folder's) is remembered,
+   * the GET goes first and its answer proves the key: one request instead of a HEAD and a GET. A guess that does not
+   * fit costs that one GET, then the object is opened as `open` does.
+   */
+  async get(bucket: string, key: string, signal?: AbortSignal): Promise<{ opened: OpenedHead; res: GetResult }> {
+    const guess = await this.guess(bucket, key);
+    if (guess) {
+      try {
+        const res = await this.client.getObject(bucket, key, { sseCustomerKey: guess.key, signal });
+        const opened = this.confirm(bucket, key, res.head, guess);
+        if (opened) {
+          return { opened, res };
+        }
+        res.body.cancel?.();
+      } catch (err) {
+        if ((err as { code?: unknown })?.code === 'Aborted') {
+          throw err;
+        }
+        // Any refusal of the guess (a key error, an SSE-KMS object refusing SSE-C headers): open it the long way.
+      }
+    }
+    const opened = await this.open(bucket, key, signal);
+    return { opened, res: await this.client.getObject(bucket, key, { sseCustomerKey: opened.key, signal }) };
+  }
+
+  /** Reads a whole object (for the editor), with the key that opens it, into one buffer of its announced size. */
+  async read(bucket: string, key: string, signal?: AbortSignal, maxBytes?: (head: ObjectHead) => void): Promise<{ data: Uint8Array; head: ObjectHead; opened: OpenedHead }> {
+    const { opened, res } = await this.get(bucket, key, signal);
+    try {
+      maxBytes?.(res.head);
+    } catch (e) {
+      res.body.cancel?.();
+      throw e;
+    }
+    let data = Buffer.allocUnsafe(res.head.size);
     let total = 0;
     for await (const chunk of res.body) {
-      chunks.push(chunk);
-      total += chunk.length;
+      if (total + chunk.byteLength > data.length) {
+        // More than announced (no Content-Length): grow rather than lose bytes.
+        const bigger = Buffer.allocUnsafe(Math.max(data.length * 2, total + chunk.byteLength));
+        data.copy(bigger, 0, 0, total);
+        data = bigger;
+      }
+      data.set(chunk, total);
+      total += chunk.byteLength;
     }
-    const data = Buffer.concat(chunks, total);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), head: res.head, opened: o };
+    return { data: new Uint8Array(data.buffer, data.byteOffset, total), head: res.head, opened };
   }
+
 
   /** The encryption a new object at bucket/key gets: the governing rule's, else the connection's default. */
   async encryptionForNew(bucket: string, key: string): Promise<EncryptionSpec> {

@@ -224,11 +224,11 @@ export class ObjectsService {
 
   /** The whole object, for the editor; refused above `maxBytes` before any byte is read. */
   async read(bucket: string, key: string, opts: WorkOptions & { maxBytes?: number; tooLarge?: (size: number) => string } = {}): Promise<{ data: Uint8Array; version: ObjectVersion; head: ObjectHead }> {
-    const opened = await this.access.open(bucket, key, opts.signal);
-    if (opts.maxBytes !== undefined && opened.head.size > opts.maxBytes) {
-      throw fail('EntityTooLarge', 'read', bucket, key, opts.tooLarge?.(opened.head.size) ?? `${bucket}/${key} is larger than ${opts.maxBytes} bytes.`);
-    }
-    const { data, head } = await this.access.read(bucket, key, opened, opts.signal);
+    const { data, head, opened } = await this.access.read(bucket, key, opts.signal, (h) => {
+      if (opts.maxBytes !== undefined && h.size > opts.maxBytes) {
+        throw fail('EntityTooLarge', 'read', bucket, key, opts.tooLarge?.(h.size) ?? `${bucket}/${key} is larger than ${opts.maxBytes} bytes.`);
+      }
+    });
     return { data, head, version: versionOf(head, opened.key) };
   }
 

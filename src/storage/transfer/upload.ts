@@ -159,6 +159,7 @@ async function multipartUpload(client: StorageClient, bucket: string, key: strin
         } catch (e) {
           fail(e);
         } finally {
+          reader.recycle?.(body);
           memory.release(held);
           own.release(held);
           sem.release();
