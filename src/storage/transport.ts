@@ -287,6 +287,8 @@ export class Transport {
             next: () => chunks.next().then(undefined, mapError),
             return: (value?: unknown) => (chunks.return ? chunks.return(value).then(undefined, mapError) : Promise.resolve({ done: true as const, value: undefined })),
             cancel: () => {
+              // A body never read has no error listener: destroying it emits an AbortError that would be uncaught.
+              body.on('error', () => undefined);
               body.destroy();
             },
           };

@@ -308,3 +308,27 @@ void test('dispose does not hang on a GET body nobody consumed', async () => {
     assert.ok(Date.now() - started < 5_000);
   });
 });
+
+void test('a streamed body cancelled before it is read ends quietly (no uncaught AbortError)', async () => {
+  await withServer((_r, res) => {
+    res.writeHead(200, { 'content-length': '8', etag: '"e"' });
+    res.end('copy me\n');
+  }, async (endpoint) => {
+    const client = new StorageClient(config(endpoint));
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => {
+      uncaught.push(e);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const res = await client.getObject('bkt', 'k');
+      await new Promise((r) => setTimeout(r, 50)); // the whole body has arrived, unread
+      res.body.cancel?.();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(uncaught.map(String), []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await client.dispose();
+    }
+  });
+});
