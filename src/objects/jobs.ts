@@ -37,16 +37,20 @@ export interface JobItem {
   error?: string;
 }
 
-export interface JobReport {
-  jobId: string;
-  kind: 'copy' | 'reencrypt';
-  dryRun: boolean;
+/** What every report counts: objects planned, done, skipped, failed, and the bytes written. */
+export interface ReportCounts {
   cancelled: boolean;
   planned: number;
   done: number;
   skipped: number;
   failed: number;
   bytes: number;
+}
+
+export interface JobReport extends ReportCounts {
+  jobId: string;
+  kind: 'copy' | 'reencrypt';
+  dryRun: boolean;
   items: JobItem[];
 }
 

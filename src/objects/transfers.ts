@@ -6,7 +6,7 @@ import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { encryptionLabel } from '../keys/labels';
 import { StorageError, type EncryptionSpec, type TransferProgress } from '../storage';
-import { errorText, locationText, resolveChoice, type EncryptionArg, type JobEnvironment, type ObjectLocation } from './jobs';
+import { errorText, locationText, resolveChoice, type EncryptionArg, type JobEnvironment, type ReportCounts, type ObjectLocation } from './jobs';
 import type { ObjectsService } from './service';
 
 export type TransferEnvironment = Pick<JobEnvironment, 'objects' | 'key'>;
@@ -25,14 +25,8 @@ export interface TransferItem {
 }
 
 /** `planned`, `done`, `skipped`, `failed` count objects; `bytes` what was written. */
-export interface TransferReport {
+export interface TransferReport extends ReportCounts {
   kind: 'upload' | 'download' | 'delete' | 'rename';
-  cancelled: boolean;
-  planned: number;
-  done: number;
-  skipped: number;
-  failed: number;
-  bytes: number;
   items: TransferItem[];
 }
 

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
+import { activateApi } from '../support/extension';
 import { after, before, suite, test } from '../harness';
 import { aws, awsOk, rgw, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'badin';
 const HEX63 = randomBytes(32).toString('hex').slice(1);
 
@@ -76,11 +76,7 @@ suite('bad input at the commands', () => {
   ];
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activateApi();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     await vscode.commands.executeCommand('obs.addConnection', {
       id: CONN, endpoint: rgw.http, region: rgw.region, allowInsecureSse: true, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey,

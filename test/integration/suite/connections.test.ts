@@ -10,10 +10,10 @@ import type { CopiedLink, ObjectProperties } from '../../../src/commands/propert
 import type { ExtensionApi } from '../../../src/extension';
 import type { ConnectionTest } from '../../../src/vscode/connections';
 import type { BucketNode, ConnectionNode, TreeNode } from '../../../src/vscode/tree/nodes';
+import { activateApi } from '../support/extension';
 import { after, before, suite, test } from '../harness';
 import { awsOk, newKey, rgw, scratchPath, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'conn-edit';
 const md5b64 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
 
@@ -44,11 +44,7 @@ suite('connections, properties and links', () => {
   const keysShown = (nodes: TreeNode[]) => nodes.map((n) => (n.kind === 'object' ? n.summary.key : n.kind === 'folder' ? n.prefix : undefined)).filter((k) => k !== undefined);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activateApi();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     await run('obs.importKey', { label: 'connections test key', key: K.base64 });
     await put('plain.txt');

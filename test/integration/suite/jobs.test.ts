@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import type { JobReport } from '../../../src/objects';
+import { activateApi } from '../support/extension';
 import { after, before, screenshot, suite, test } from '../harness';
 import { aws, awsOk, newKey, rgw, scratchPath, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
 const CONN = 'jobs';
 const OTHER = 'jobs-other';
 const MiB = 1024 * 1024;
@@ -47,11 +47,7 @@ suite('copy and re-encrypt jobs', () => {
   const keyOf = (e: Enc): KeyFile | undefined => (e === encs.sseA ? A : e === encs.sseB ? B : undefined);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activateApi();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     await run('obs.importKey', { label: 'job key A', key: A.base64 });
     await run('obs.importKey', { label: 'job key B', key: B.base64 });

@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import type { ObjectNode, TreeNode } from '../../../src/vscode/tree/nodes';
+import { activateApi, EXT_ID } from '../support/extension';
 import { after, before, screenshot, suite, test } from '../harness';
 import { aws, awsOk, newKey, rgw, scratchFile, scratchPath, uniqueBucket } from '../support/rgw';
 
-const EXT_ID = 'encrypted-buckets.encrypted-buckets';
+
 const CONN = 'keys';
 const md5b64 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
 
@@ -37,11 +38,7 @@ suite('keys and rules', () => {
   };
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported);
-    api = exported;
+    api = await activateApi();
     await awsOk(['s3api', 'create-bucket', '--bucket', bucket]);
     await run('obs.addConnection', {
       id: CONN, endpoint: rgw.http, region: rgw.region, accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey,
