@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { keyFingerprint } from '../../../src/storage/digest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../../../src/storage/transfer/upload';
+import { fileRanges } from '../../../src/storage/transfer/download';
 import { encryptionMatches, sameKmsKey, verifyEncryption } from '../../../src/storage/verifyEncryption';
 import { quoteEtag, sameEtag, unquoteEtag } from '../../../src/storage/conditions';
 import { StreamReader } from '../../../src/storage/transfer/source';
@@ -26,6 +27,40 @@ describe('choosePartSize', () => {
   });
   it('refuses objects that would need parts above 5 GiB', () => {
     assert.throws(() => choosePartSize(60 * 1024 * 1024 * MiB), (e) => e instanceof StorageError && e.code === 'EntityTooLarge');
+  });
+});
+
+describe('fileRanges (the ranges of a download to a file)', () => {
+  const covers = (ranges: Array<[number, number]>, size: number): void => {
+    let next = 0;
+    for (const [start, end] of ranges) {
+      assert.equal(start, next, 'contiguous');
+      assert.ok(end >= start);
+      next = end + 1;
+    }
+    assert.equal(next, size, 'complete');
+  };
+  it('keeps the first range as asked and widens the rest toward 64 MiB for a large object', () => {
+    const size = 1024 * MiB;
+    const r = fileRanges(size, 8 * MiB, { concurrency: 4 });
+    covers(r, size);
+    assert.deepEqual(r[0], [0, 8 * MiB - 1]);
+    assert.equal(r[1][1] - r[1][0] + 1, 64 * MiB);
+    assert.equal(r.length, 1 + Math.ceil(1016 / 64));
+  });
+  it('never goes below 8 MiB, and a mid-size object still gets two ranges per worker', () => {
+    const r = fileRanges(40 * MiB, 8 * MiB, { concurrency: 4 });
+    covers(r, 40 * MiB);
+    assert.ok(r.slice(1).every(([s, e]) => e - s + 1 <= 8 * MiB));
+    const mid = fileRanges(200 * MiB, 8 * MiB, { concurrency: 4 });
+    covers(mid, 200 * MiB);
+    assert.equal(mid[1][1] - mid[1][0] + 1, 24 * MiB); // 192 MiB / 8, rounded up to whole MiB
+  });
+  it('uses the caller\'s range size for every range when one is given', () => {
+    const r = fileRanges(10 * MiB + 5, 2 * MiB, { rangeSize: 2 * MiB, concurrency: 4 });
+    covers(r, 10 * MiB + 5);
+    assert.ok(r.slice(0, -1).every(([s, e]) => e - s + 1 === 2 * MiB));
+    assert.equal(r.length, 6);
   });
 });
 
