@@ -14,9 +14,9 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   // Keys may begin or end with spaces; never trim text.
   trimValues: false,
-  processEntities: true,
-  // Also decodes numeric character references (&#13;) in the right order relative to &amp;.
-  htmlEntities: true,
+  // Entities are decoded by `text()` in one pass: the parser's own decoding turned a key `&amp;lt;` (sent as
+  // `&amp;amp;lt;`) into `&lt;`, so such a key was listed, and then read or deleted, under the wrong name.
+  processEntities: false,
   // `Error` is an array only inside DeleteResult; as a document root it stays an object.
   isArray: (name: string, jpath: unknown) => ALWAYS_ARRAY.has(name) && String(jpath).includes('.'),
 });
@@ -38,17 +38,34 @@ function arr(v: unknown): Node[] {
   return (Array.isArray(v) ? v : [v]).map(obj);
 }
 
+const XML_ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d+)|#[xX]([0-9a-fA-F]+));/g;
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decodes the five XML entities and character references in one pass (so `&amp;lt;` stays `&lt;`). */
+function decodeEntities(raw: string): string {
+  if (raw.indexOf('&') < 0) {
+    return raw;
+  }
+  return raw.replace(XML_ENTITY, (m: string, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
+    if (name) {
+      return NAMED[name];
+    }
+    const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : m; // a reference past Unicode stays as sent
+  });
+}
+
 /** Text of a leaf element; `undefined` when absent. Elements with only whitespace children count as empty. */
 export function text(v: unknown): string | undefined {
   if (v === undefined || v === null) {
     return undefined;
   }
   if (typeof v === 'string') {
-    return v;
+    return decodeEntities(v);
   }
   if (typeof v === 'object') {
     const t = (v as Node)['#text'];
-    return typeof t === 'string' ? t.trim() : '';
+    return typeof t === 'string' ? decodeEntities(t.trim()) : '';
   }
   return String(v);
 }
@@ -128,42 +145,165 @@ export function parseListBuckets(body: string): BucketInfo[] {
 /** Marks a continuation that is a start-after key rather than a server token (v2 page without a token). */
 export const START_AFTER_MARK = '\u0000start-after:';
 
-export function parseListObjects(body: string): ListPage {
+/** The fields of a ListBucketResult a page is built from, as text (the listing's leaf values, not yet decoded). */
+export interface RawListing {
+  encodingType?: string;
+  isTruncated?: string;
+  /** A v2 listing (any of its own fields present). */
+  v2: boolean;
+  nextContinuationToken?: string;
+  nextMarker?: string;
+  contents: Array<{ key?: string; size?: string; lastModified?: string; etag?: string; storageClass?: string }>;
+  prefixes: Array<string | undefined>;
+}
+
+/** A leaf element's text between `from` and `to`: undefined when absent, null when the scanner must give up. */
+function leaf(body: string, name: string, from: number, to: number): string | undefined | null {
+  const open = body.indexOf(`<${name}>`, from);
+  if (open < 0 || open >= to) {
+    const empty = body.indexOf(`<${name}/>`, from);
+    return empty >= 0 && empty < to ? '' : undefined;
+  }
+  const start = open + name.length + 2;
+  const close = body.indexOf(`</${name}>`, start);
+  if (close < 0 || close > to) {
+    return null;
+  }
+  const raw = body.slice(start, close);
+  // Nested elements, or an entity the five XML ones and character references do not cover: not a plain leaf.
+  if (raw.indexOf('<') >= 0 || /&(?!(?:amp|lt|gt|quot|apos|#\d+|#[xX][0-9a-fA-F]+);)/.test(raw)) {
+    return null;
+  }
+  return decodeEntities(raw);
+}
+
+/** Every `<name>...</name>` block from `from` on, as [start of content, end of content]; null on a malformed one. */
+function blocks(body: string, name: string, from: number): Array<[number, number]> | null {
+  const out: Array<[number, number]> = [];
+  const open = `<${name}>`;
+  const close = `</${name}>`;
+  for (let at = body.indexOf(open, from); at >= 0; at = body.indexOf(open, at)) {
+    const end = body.indexOf(close, at + open.length);
+    if (end < 0) {
+      return null;
+    }
+    out.push([at + open.length, end]);
+    at = end + close.length;
+  }
+  return out;
+}
+
+/**
+ * The listing hot path: 1,000 entries scanned with indexOf instead of a general XML parse (a 10,000-key listing
+ * spent about 270 ms of its 500 ms in the general parser). It handles what S3, OBS and RGW send: plain elements,
+ * the XML entities and character references. Anything else (CDATA, comments, namespace prefixes, attributes on
+ * the elements read, other entities) returns undefined and the general parser reads the page; a unit test checks
+ * both paths agree.
+ */
+export function scanListing(body: string): RawListing | undefined {
+  const rootAt = body.indexOf('<ListBucketResult');
+  if (rootAt < 0 || body.includes('<![CDATA[') || body.includes('<!--') || /<\/?[A-Za-z_][\w.-]*:/.test(body)
+    || /<(?:Contents|CommonPrefixes|Key|Size|LastModified|ETag|StorageClass|Prefix|IsTruncated|EncodingType|NextMarker|NextContinuationToken)\s[^>]*>/.test(body)) {
+    return undefined;
+  }
+  const contents = blocks(body, 'Contents', rootAt);
+  const common = blocks(body, 'CommonPrefixes', rootAt);
+  if (!contents || !common) {
+    return undefined;
+  }
+  // The root's own fields: the text outside the Contents and CommonPrefixes blocks.
+  const cut = [...contents, ...common].sort((a, b) => a[0] - b[0]);
+  let top = '';
+  let at = rootAt;
+  for (const [s, e] of cut) {
+    top += body.slice(at, s);
+    at = e;
+  }
+  top += body.slice(at);
+  const field = (name: string): string | undefined | null => leaf(top, name, 0, top.length);
+  const out: RawListing = { v2: false, contents: [], prefixes: [] };
+  const fields = {
+    encodingType: field('EncodingType'), isTruncated: field('IsTruncated'), nextContinuationToken: field('NextContinuationToken'),
+    nextMarker: field('NextMarker'), keyCount: field('KeyCount'), continuationToken: field('ContinuationToken'), startAfter: field('StartAfter'),
+  };
+  if (Object.values(fields).some((v) => v === null)) {
+    return undefined;
+  }
+  out.encodingType = fields.encodingType ?? undefined;
+  out.isTruncated = fields.isTruncated ?? undefined;
+  out.nextContinuationToken = fields.nextContinuationToken ?? undefined;
+  out.nextMarker = fields.nextMarker ?? undefined;
+  out.v2 = [fields.keyCount, fields.continuationToken, fields.nextContinuationToken, fields.startAfter].some((v) => v !== undefined);
+  for (const [s, e] of contents) {
+    const key = leaf(body, 'Key', s, e);
+    const size = leaf(body, 'Size', s, e);
+    const lastModified = leaf(body, 'LastModified', s, e);
+    const etag = leaf(body, 'ETag', s, e);
+    const storageClass = leaf(body, 'StorageClass', s, e);
+    if (key === null || size === null || lastModified === null || etag === null || storageClass === null) {
+      return undefined;
+    }
+    out.contents.push({ key, size, lastModified, etag, storageClass });
+  }
+  for (const [s, e] of common) {
+    const prefix = leaf(body, 'Prefix', s, e);
+    if (prefix === null) {
+      return undefined;
+    }
+    out.prefixes.push(prefix);
+  }
+  return out;
+}
+
+/** The same fields through the general parser. */
+function parsedListing(body: string): RawListing {
   const r = root(parseXml(body), 'ListBucketResult') ?? {};
-  const encoded = (text(r.EncodingType) ?? '').trim().toLowerCase() === 'url';
-  const dec = (v: unknown): string => {
-    const t = text(v) ?? '';
+  return {
+    encodingType: text(r.EncodingType), isTruncated: text(r.IsTruncated),
+    v2: 'KeyCount' in r || 'ContinuationToken' in r || 'NextContinuationToken' in r || 'StartAfter' in r,
+    nextContinuationToken: text(r.NextContinuationToken), nextMarker: text(r.NextMarker),
+    contents: arr(r.Contents).map((c) => ({
+      key: text(c.Key), size: text(c.Size), lastModified: text(c.LastModified), etag: text(c.ETag), storageClass: text(c.StorageClass),
+    })),
+    prefixes: arr(r.CommonPrefixes).map((p) => text(p.Prefix)),
+  };
+}
+
+export function parseListObjects(body: string, opts: { general?: boolean } = {}): ListPage {
+  const r = (opts.general ? undefined : scanListing(body)) ?? parsedListing(body);
+  const encoded = (r.encodingType ?? '').trim().toLowerCase() === 'url';
+  const dec = (v: string | undefined): string => {
+    const t = v ?? '';
     return encoded ? decodeListingValue(t) : t;
   };
-  const objects: ObjectSummary[] = arr(r.Contents).map((c) => {
+  const objects: ObjectSummary[] = r.contents.map((c) => {
     const o: ObjectSummary = {
-      key: dec(c.Key),
-      size: int(c.Size),
-      lastModified: date(c.LastModified) ?? new Date(0),
-      etag: text(c.ETag) ?? '',
+      key: dec(c.key),
+      size: int(c.size),
+      lastModified: date(c.lastModified) ?? new Date(0),
+      etag: c.etag ?? '',
     };
-    const sc = text(c.StorageClass)?.trim();
+    const sc = c.storageClass?.trim();
     if (sc) {
       o.storageClass = sc;
     }
     return o;
   });
-  const prefixes = arr(r.CommonPrefixes).map((p) => dec(p.Prefix));
-  const isTruncated = bool(r.IsTruncated);
+  const prefixes = r.prefixes.map(dec);
+  const isTruncated = bool(r.isTruncated);
   const page: ListPage = { objects, prefixes, isTruncated };
   if (isTruncated) {
-    const isV2 = 'KeyCount' in r || 'ContinuationToken' in r || 'NextContinuationToken' in r || 'StartAfter' in r;
-    const token = text(r.NextContinuationToken);
-    const nextMarker = text(r.NextMarker);
-    if (isV2 && token) {
+    const token = r.nextContinuationToken;
+    const nextMarker = r.nextMarker;
+    if (r.v2 && token) {
       page.nextContinuation = token;
-    } else if (!isV2 && nextMarker) {
+    } else if (!r.v2 && nextMarker) {
       page.nextContinuation = encoded ? decodeListingValue(nextMarker) : nextMarker;
     } else {
       // Truncated without a marker: continue after the greatest name seen on this page.
       const last = [objects.at(-1)?.key, prefixes.at(-1)].filter((x): x is string => x !== undefined).sort().at(-1);
       if (last !== undefined) {
-        page.nextContinuation = isV2 ? START_AFTER_MARK + last : last;
+        page.nextContinuation = r.v2 ? START_AFTER_MARK + last : last;
       }
     }
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildCompleteMultipartXml, buildDeleteXml, parseBucketEncryption, parseBucketLocation, parseCompleteMultipart, parseCopyResult,
-  parseDeleteResult, parseInitiateMultipart, parseListMultipartUploads, parseListParts, parseXml,
+  parseDeleteResult, parseInitiateMultipart, parseListMultipartUploads, parseListParts, parseXml, text,
 } from '../../../src/storage/xml';
 
 void test('parseCopyResult: ETag from CopyObjectResult or CopyPartResult; none for an error body or empty body', () => {
@@ -66,5 +66,5 @@ void test('buildDeleteXml escapes markup and keeps \\r as a character reference;
   assert.match(xml, /<Quiet>true<\/Quiet>/);
   assert.match(xml, /&#13;/);
   const parsed = parseXml(xml) as { Delete: { Object: Array<{ Key: string }> } };
-  assert.deepEqual(parsed.Delete.Object.map((o) => o.Key), keys);
+  assert.deepEqual(parsed.Delete.Object.map((o) => text(o.Key)), keys);
 });
