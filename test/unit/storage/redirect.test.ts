@@ -176,3 +176,22 @@ void test('an abort while the request is in flight rejects with Aborted (not Net
     }
   });
 });
+
+void test('a part with Content-MD5 goes UNSIGNED-PAYLOAD over https (no SHA-256 pass over its bytes); over http its SHA-256 is signed', async () => {
+  const body = Buffer.alloc(300_000, 7);
+  const sha = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
+  const answer: Answer = (_req, res) => {
+    res.setHeader('etag', '"p1"');
+    res.end();
+  };
+  await withHttpsServer(answer, async (port, seen) => {
+    await client(`https://127.0.0.1:${port}`).uploadPart('bkt', 'k', 'U', 1, body);
+    assert.equal(seen[0].headers['x-amz-content-sha256'], 'UNSIGNED-PAYLOAD');
+    assert.ok(seen[0].headers['content-md5'], 'the MD5 still travels');
+  });
+  await withServer(answer, async (endpoint, seen) => {
+    const c = new StorageClient({ endpoint, dialect: 's3', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: SECRET } });
+    await c.uploadPart('bkt', 'k', 'U', 1, body);
+    assert.equal(seen[0].headers['x-amz-content-sha256'], sha);
+  });
+});
