@@ -315,7 +315,9 @@ $OSD_STORE_CONF
 [client.rgw.a]
 pid file = $DIR/run/\$name.pid
 rgw data = $DIR/rgw
-rgw frontends = beast endpoint=127.0.0.1:$HTTP_PORT ssl_endpoint=127.0.0.1:$HTTPS_PORT ssl_certificate=$DIR/tls/cert.pem ssl_private_key=$DIR/tls/key.pem
+# tcp_nodelay: without it every small answer over TLS waits ~40 ms for the client's delayed ACK (Nagle on the
+# server's second TLS record): a HEAD took 48 ms over https against 4 ms over http, for every client alike.
+rgw frontends = beast endpoint=127.0.0.1:$HTTP_PORT ssl_endpoint=127.0.0.1:$HTTPS_PORT ssl_certificate=$DIR/tls/cert.pem ssl_private_key=$DIR/tls/key.pem tcp_nodelay=1
 # SSE over the plain-HTTP endpoint too (tests use both endpoints).
 rgw crypt require ssl = false
 rgw crypt s3 kms backend = testing

@@ -53,6 +53,42 @@ describe('objects service on RGW', { skip: skipReason }, () => {
     assert.equal(sha(readFileSync(out)), sha(data));
   });
 
+  it("download: once a folder's key is known, each object costs one GET; a wrong guess, a plaintext and an SSE-KMS object still arrive intact", async () => {
+    const bodies: Record<string, Buffer> = {};
+    const put = async (name: string, encryption: Parameters<StorageClient['putObject']>[3]): Promise<void> => {
+      bodies[name] = randomBytes(20_000 + name.length);
+      await client.putObject(bucket, `guess/${name}`, bodies[name], encryption);
+    };
+    await put('a.bin', { encryption: { type: 'sse-c', key: KEY_A } });
+    await put('b.bin', { encryption: { type: 'sse-c', key: KEY_A } });
+    await put('c.bin', { encryption: { type: 'sse-c', key: KEY_B } });
+    await put('p.txt', { encryption: { type: 'none' } });
+    await put('k.txt', { encryption: { type: 'kms', keyId: rgw().kmsKey1 } });
+    const lines: string[] = [];
+    const keys = [KEY_A, KEY_B].map((key) => ({ fingerprint: keyFingerprint(key), key }));
+    const counted = openObjects(config(undefined, { log: (l) => lines.push(l) }), {
+      candidates: async () => keys,
+      byFingerprint: async (fp) => keys.find((k) => k.fingerprint === fp)?.key,
+    }, sameEverywhere({ type: 'none' }));
+    try {
+      const requests = async (name: string): Promise<string[]> => {
+        lines.length = 0;
+        const out = join(dir, `guess-${name}`);
+        const res = await counted.objects.download(bucket, `guess/${name}`, out);
+        assert.equal(sha(readFileSync(out)), sha(bodies[name]), `${name} arrives byte-identical`);
+        assert.equal(res.size, bodies[name].length);
+        return lines.map((l) => l.split(' ')[0]);
+      };
+      assert.ok((await requests('a.bin')).includes('HEAD'), 'the first object of the folder is opened the long way');
+      assert.deepEqual(await requests('b.bin'), ['GET'], 'the next one: a single keyed GET');
+      assert.ok((await requests('c.bin')).length >= 2, 'a wrong guess falls back to opening it');
+      assert.ok((await requests('p.txt')).length >= 1);
+      assert.ok((await requests('k.txt')).length >= 1);
+    } finally {
+      await counted.retire();
+    }
+  });
+
   it('copy with "keep" keeps the SSE-C key; copy to SSE-KMS re-encrypts; both verified by an independent HEAD', async () => {
     await client.putObject(bucket, 'copy/src.txt', Buffer.from('copy me\n'), { encryption: { type: 'sse-c', key: KEY_B } });
     await session.objects.copy({ bucket, key: 'copy/src.txt' }, { bucket, key: 'copy/kept.txt' }, { encryption: { type: 'keep' }, overwrite: false });
