@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { encodeKey, type QueryParams, buildQuery } from '../src/storage/encode';
 import { signV4, UNSIGNED_PAYLOAD } from '../src/storage/signing/sigv4';
+import { fileRanges } from '../src/storage/transfer/download';
 import { benchEndpoint, childMain, env, LabelQueue, measure, OpResult, PART_SIZE, pool, TRANSFER_CONCURRENCY, TREE_LOOKUPS, TREE_PAGE } from './common';
 
 type Body = Buffer | Readable | undefined;
@@ -149,24 +150,36 @@ async function main(): Promise<OpResult> {
         });
       }
       case 'download': {
-        // HEAD for the size, then PART_SIZE ranges, TRANSFER_CONCURRENCY in flight, each written at its offset.
+        // HEAD for the size, then the same ranges as ours (fileRanges: the first PART_SIZE, the rest up to 64 MiB),
+        // TRANSFER_CONCURRENCY in flight, each range's bytes gathered in 256 KiB and written at their offset.
         const [bucket, key, keyFile, out] = args;
         const sse = sseHeaders(keyFile);
         return await measure(async () => {
           const head = await bare.drain('HEAD', bucket, key, [], sse);
           const size = Number(head.headers['content-length']);
+          const ranges = fileRanges(size, PART_SIZE, { concurrency: TRANSFER_CONCURRENCY });
           const fh = await open(out, 'w');
           try {
-            const count = Math.ceil(size / PART_SIZE);
-            await pool(Array.from({ length: count }, (_, i) => i), TRANSFER_CONCURRENCY, async (i) => {
-              const start = i * PART_SIZE;
-              const end = Math.min(size, start + PART_SIZE) - 1;
+            await pool(ranges, TRANSFER_CONCURRENCY, async ([start, end]) => {
               const res = await bare.send('GET', bucket, key, [], { ...sse, range: `bytes=${start}-${end}` });
+              const buf = Buffer.allocUnsafe(256 * 1024);
+              let fill = 0;
               let pos = start;
               for await (const c of res.body) {
                 const b = c as Buffer;
-                await fh.write(b, 0, b.length, pos);
-                pos += b.length;
+                for (let off = 0; off < b.length;) {
+                  const n = b.copy(buf, fill, off);
+                  fill += n;
+                  off += n;
+                  if (fill === buf.length) {
+                    await fh.write(buf, 0, fill, pos);
+                    pos += fill;
+                    fill = 0;
+                  }
+                }
+              }
+              if (fill > 0) {
+                await fh.write(buf, 0, fill, pos);
               }
             });
           } finally {
