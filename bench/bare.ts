@@ -41,7 +41,8 @@ class Bare {
     });
     const qs = buildQuery(query);
     this.requests++;
-    const res = await this.agent.request({ origin: this.origin, path: qs ? `${path}?${qs}` : path, method: method as Dispatcher.HttpMethod, headers: { ...headers, ...signed.headers }, body });
+    // reset: false keeps the connection after a HEAD (undici closes it by default), as ours does.
+    const res = await this.agent.request({ origin: this.origin, path: qs ? `${path}?${qs}` : path, method: method as Dispatcher.HttpMethod, headers: { ...headers, ...signed.headers }, body, reset: false });
     if (res.statusCode >= 300) {
       const text = await res.body.text();
       throw new Error(`${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);

@@ -272,6 +272,10 @@ export class Transport {
             : req.body instanceof Uint8Array ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)
               : Readable.from(req.body),
           signal: req.signal,
+          // Keep the connection after a HEAD too. Undici closes it after every HEAD by default (for servers that
+          // send a body with one): every HEAD then cost a new TLS handshake, and a tree expanding a 500-object
+          // folder opened 504 connections for 505 requests.
+          reset: false,
         });
       } catch (e) {
         const err = errorFromException(e, ctx, req.signal);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionConfig, StorageClient, StorageError } from '../../../src/storage';
-import { withServer } from './helpers';
+import { withClient, withServer } from './helpers';
 
 const SECRET = 'SECRETsecretSECRETsecret0123456789abcdef';
 const TOKEN = 'TOKENtokenTOKENtoken';
@@ -330,5 +330,21 @@ void test('a streamed body cancelled before it is read ends quietly (no uncaught
       process.off('uncaughtException', onUncaught);
       await client.dispose();
     }
+  });
+});
+
+void test('a HEAD keeps its connection (undici would send "connection: close" and pay a new TLS handshake per HEAD)', async () => {
+  await withServer((_req, res) => {
+    res.setHeader('etag', '"e"');
+    res.setHeader('content-length', '3');
+    res.end();
+  }, async (endpoint, seen) => {
+    await withClient(endpoint, { dialect: 's3' }, async (c) => {
+      for (let i = 0; i < 3; i++) {
+        await c.headObject('bkt', `k${i}`);
+      }
+    });
+    assert.equal(seen.length, 3);
+    assert.deepEqual(seen.map((s) => s.headers.connection), ['keep-alive', 'keep-alive', 'keep-alive']);
   });
 });
