@@ -23,7 +23,7 @@ const TREE_KEYS = Number(process.env.BENCH_LIST_KEYS ?? 10_000);
 const REKEY_OBJECTS = Number(process.env.BENCH_REKEY_JOB_OBJECTS ?? 1000);
 const DL_OBJECTS = Number(process.env.BENCH_DL_OBJECTS ?? 1000);
 const DL_OBJECT_BYTES = 16 * 1024;
-const OPEN_ITERATIONS = 5;
+const OPEN_ITERATIONS = 9;
 const EXPAND_ALL = process.env.BENCH_EXPAND_ALL === '1';
 const THROTTLE_SHARE = Number(process.env.BENCH_THROTTLE_SHARE ?? 0.6);
 const PREFIX_WIDTH = 8;

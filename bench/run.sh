@@ -3,7 +3,7 @@
 # bluestore. Installs awscli and rclone from Debian when missing (as root), starts the RGW instance
 # ${BENCH_RGW_NAME:-bench}, builds, runs bench/main.ts (alternating runs, medians), prints the tables and appends them
 # to bench/RESULTS.md. Stops the RGW and removes bench/.data.
-# Knobs (environment): BENCH_SIZE_MIB (big transfer rows, default 256), BENCH_HTTP_SIZE_MIB, BENCH_RUNS (default 3),
+# Knobs (environment): BENCH_SIZE_MIB (big transfer rows, default 1024), BENCH_HTTP_SIZE_MIB, BENCH_RUNS (default 3),
 # BENCH_LIST_KEYS, BENCH_REKEY_JOB_OBJECTS, BENCH_DL_OBJECTS, BENCH_EXPAND_ALL=1, BENCH_THROTTLE_SHARE.
 set -euo pipefail
 exec </dev/null
@@ -49,9 +49,9 @@ log "building"
 npx --no-install tsc -p tsconfig.test.json >&2
 
 mkdir -p "$DATA"
-# 256 MiB by default: with 1 GiB the bench did not fit in 10 minutes on the shared 2-core machine (256 MiB x 4 tools
-# x 3 rounds, up and down, alone took 123 s there at load 7-20). BENCH_SIZE_MIB=1024 for the 1 GiB rows.
-SIZE_MIB=${BENCH_SIZE_MIB:-256}
+# 1 GiB, as the issue asks: the whole bench took 386 s with it once the test RGW answered small requests without a
+# 40 ms delayed-ACK stall (tcp_nodelay) and HEADs kept their connections. BENCH_SIZE_MIB=256 for a quicker run.
+SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 log "generating ${SIZE_MIB} MiB of random data"
 head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom > "$DATA/1g.bin"
 
