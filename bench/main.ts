@@ -441,7 +441,7 @@ async function main(): Promise<void> {
       }
     }
     addLine(`save ${mib} MiB SSE-C (editor write)`, 'MiB/s', saveRuns, undefined, mib < 16
-      ? 'ObjectsService.write over an existing SSE-C object (open, conditional PUT keeping its key); bare: one keyed PUT; both HEADed after (size, key MD5)'
+      ? 'ObjectsService.write over an existing SSE-C object after reading it, as the editor does (open, conditional PUT keeping its key and metadata); bare: one keyed PUT; both HEADed after (size, key MD5)'
       : `ObjectsService.write, multipart at 16 MiB and above; bare: multipart, ${partNote.split(' for ')[0]}`);
   }
 

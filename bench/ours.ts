@@ -78,8 +78,10 @@ async function main(): Promise<OpResult> {
       const [bucket, key, keyFile, mib] = args;
       const { s } = session([keyFile]);
       const data = Buffer.alloc(Number(mib) * 1024 * 1024, 7);
+      // The editor reads a file before it can save it: read it first (not measured), then save over that version.
+      const base = await s.objects.read(bucket, key).then((got) => got.version, () => undefined);
       const r = await measure(async () => {
-        const out = await s.objects.write(bucket, key, data, { create: true, overwrite: true });
+        const out = await s.objects.write(bucket, key, data, { create: true, overwrite: true, base });
         return { amount: out.size, extra: { multipart: out.multipart } };
       });
       await s.retire();
