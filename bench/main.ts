@@ -506,7 +506,7 @@ async function main(): Promise<void> {
     { name: 'bare', run: (i) => verifyDir(bare(['dlprefix', BUCKET, 'dl/', keyAFile, dlDir('bare', i), String(PREFIX_WIDTH)]), dlDir('bare', i)) },
   ]);
   addLine(`download prefix ${DL_OBJECTS} x ${DL_OBJECT_BYTES / 1024} KiB`, 'objects/s', dlRuns, 'awscli',
-    `ours: ObjectsService.download per object in a pool of ${PREFIX_WIDTH} (no prefix download engine yet); bare: list + keyed GET to file, ${PREFIX_WIDTH} at once; every file's SHA-256 checked`);
+    `ours: obs.download's engine (downloadMany: list, each object to <name>.part, renamed), ${PREFIX_WIDTH} at once; bare: list + keyed GET to file, ${PREFIX_WIDTH} at once; every file's SHA-256 checked`);
   addLine(`download prefix ${DL_OBJECTS} x ${DL_OBJECT_BYTES / 1024} KiB`, 'objects/s', dlRuns, 'rclone', `rclone copy --transfers ${PREFIX_WIDTH}; awscli max_concurrent_requests ${PREFIX_WIDTH}`);
 
   // 6) a re-key job behind a throttling proxy (HTTPS, 503 SlowDown above a request rate), width left to the engine.

@@ -3,12 +3,12 @@
 // usage: node out/bench/ours.js <op> [args...]
 
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newJob, openObjects, runJob, type JobRecord, type ObjectsSession } from '../src/objects';
+import { downloadMany, newJob, openObjects, runJob, type JobRecord, type ObjectsSession } from '../src/objects';
 import { keyFingerprint } from '../src/storage';
 import { sameEverywhere } from '../src/keys/rules';
-import { benchConfig, childMain, LabelQueue, measure, OpResult, pool, TREE_LOOKUPS, TREE_PAGE } from './common';
+import { benchConfig, childMain, LabelQueue, measure, OpResult, TREE_LOOKUPS, TREE_PAGE } from './common';
 
 interface BenchKey {
   fingerprint: string;
@@ -157,17 +157,23 @@ async function main(): Promise<OpResult> {
       return r;
     }
     case 'dlprefix': {
-      // Download of a prefix: ObjectsService.download per object, 8 at once (no prefix download engine in the product yet).
+      // Download of a prefix: obs.download's engine (downloadMany: list, then each object to <path>.part and
+      // renamed), `width` objects at once (`auto`: the adaptive width the command uses).
       const [bucket, prefix, keyFile, outDir, width] = args;
-      const { s } = session([keyFile]);
-      await mkdir(outDir, { recursive: true });
+      const { s, keys } = session([keyFile]);
+      // The prefix lands in <stage>/<its last folder name>/, moved to outDir afterwards (not measured).
+      const stage = `${outDir}.stage`;
+      await mkdir(stage, { recursive: true });
       const r = await measure(async () => {
-        const listed = await s.objects.listAll(bucket, prefix);
-        await pool(listed, Number(width), async (o) => {
-          await s.objects.download(bucket, o.key, join(outDir, o.key.slice(prefix.length)));
-        });
-        return { amount: listed.length };
+        const report = await downloadMany({ objects: async () => s.objects, key: async (fp) => keys.find((k) => k.fingerprint === fp)?.key },
+          [{ connection: 'bench', bucket, key: prefix }], stage, { overwrite: true, concurrency: width === 'auto' ? undefined : Number(width) });
+        if (report.failed > 0 || report.done !== report.planned) {
+          throw new Error(`download of ${prefix}: ${JSON.stringify({ ...report, items: report.items.filter((i) => i.status !== 'done').slice(0, 3) })}`);
+        }
+        return { amount: report.done };
       });
+      await rename(join(stage, prefix.replace(/\/$/, '').split('/').pop() ?? ''), outDir);
+      await rm(stage, { recursive: true, force: true });
       await s.retire();
       return r;
     }

@@ -88,3 +88,55 @@ export class AdaptiveLimit {
     this.completions = 0;
   }
 }
+
+export interface PoolOptions {
+  /** Items in flight at once; without it the width adapts (an AdaptiveLimit from `initial` up to `max`). */
+  width?: number;
+  initial: number;
+  max: number;
+  /** Throttling answers seen so far by the connections involved (a rise is a throttle). */
+  throttles: () => number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `work` for items 0..count-1, `width` at once when given, else as many as pays: the AdaptiveLimit is fed with
+ * each completion, and with a throttle when the connections' throttle count rose meanwhile. Stops taking new items
+ * once `signal` fires; rejects with the first error `work` throws (work that keeps going records its own failures).
+ */
+export async function adaptivePool(count: number, opts: PoolOptions, work: (i: number) => Promise<void>): Promise<void> {
+  const limit = opts.width === undefined ? new AdaptiveLimit({ initial: opts.initial, max: opts.max }) : undefined;
+  let seen = opts.throttles();
+  let next = 0;
+  let running = 0;
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fill = (): void => {
+      while (!failed && !opts.signal?.aborted && next < count && running < (limit?.limit ?? opts.width ?? opts.initial)) {
+        const i = next++;
+        running++;
+        work(i).then(() => {
+          running--;
+          if (limit) {
+            const now = opts.throttles();
+            if (now > seen) {
+              seen = now;
+              limit.throttled();
+            } else {
+              limit.completed();
+            }
+          }
+          fill();
+        }, (err: unknown) => {
+          running--;
+          failed = true;
+          reject(err);
+        });
+      }
+      if (running === 0 && !failed) {
+        resolve();
+      }
+    };
+    fill();
+  });
+}

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { shortFingerprint } from '../keys/keyMaterial';
 import { encryptionLabel } from '../keys/labels';
 import { sameKmsKey, StorageError, type EncryptionSpec, type ObjectEncryption } from '../storage';
-import { AdaptiveLimit } from './adaptive';
+import { adaptivePool } from './adaptive';
 import type { ObjectsService } from './service';
 
 export interface ObjectLocation {
@@ -206,52 +206,18 @@ export function errorText(err: unknown): string {
 const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
 
 /**
- * Runs `work` over the pairs: `width` at once when given, else as many as pays (an AdaptiveLimit fed with each
- * completion and with every throttling answer of the connections involved). Stops taking new pairs once `signal`
- * fires; rejects with the first error `work` throws.
+ * Runs `work` over the pairs: `width` at once when given, else as many as pays (adaptivePool, fed with every
+ * throttling answer of the connections involved).
  */
 async function pool(pairs: Pair[], width: number | undefined, env: JobEnvironment, signal: AbortSignal | undefined, work: (p: Pair) => Promise<void>): Promise<void> {
-  const limit = width === undefined ? new AdaptiveLimit({ initial: DEFAULT_CONCURRENCY, max: MAX_CONCURRENCY }) : undefined;
   const services = new Set<ObjectsService>();
-  if (limit) {
+  if (width === undefined) {
     for (const name of new Set(pairs.flatMap((p) => [p.source.connection, p.target.connection]))) {
       services.add(await env.objects(name));
     }
   }
   const throttles = (): number => [...services].reduce((n, s) => n + s.throttles, 0);
-  let seen = throttles();
-  let next = 0;
-  let running = 0;
-  await new Promise<void>((resolve, reject) => {
-    let failed = false;
-    const fill = (): void => {
-      while (!failed && !signal?.aborted && next < pairs.length && running < (limit?.limit ?? width ?? DEFAULT_CONCURRENCY)) {
-        const p = pairs[next++];
-        running++;
-        work(p).then(() => {
-          running--;
-          if (limit) {
-            const now = throttles();
-            if (now > seen) {
-              seen = now;
-              limit.throttled();
-            } else {
-              limit.completed();
-            }
-          }
-          fill();
-        }, (err: unknown) => {
-          running--;
-          failed = true;
-          reject(err);
-        });
-      }
-      if (running === 0 && !failed) {
-        resolve();
-      }
-    };
-    fill();
-  });
+  await adaptivePool(pairs.length, { width, initial: DEFAULT_CONCURRENCY, max: MAX_CONCURRENCY, throttles, signal }, (i) => work(pairs[i]));
 }
 
 /** Runs (or resumes) a job; returns its report. A cancelled job returns its partial report with `cancelled`. */

@@ -8,6 +8,7 @@ import { encryptionLabel } from '../keys/labels';
 import { StorageError, type EncryptionSpec, type TransferProgress } from '../storage';
 import { errorText, locationText, resolveChoice, type EncryptionArg, type JobEnvironment, type ReportCounts, type ObjectLocation } from './jobs';
 import type { ObjectsService } from './service';
+import { adaptivePool } from './adaptive';
 
 export type TransferEnvironment = Pick<JobEnvironment, 'objects' | 'key'>;
 
@@ -33,7 +34,7 @@ export interface TransferReport extends ReportCounts {
 export interface TransferOptions {
   signal?: AbortSignal;
   onProgress?: (p: { items: number; totalItems: number; bytes: number; totalBytes: number }) => void;
-  /** Objects in flight at once (default 4). */
+  /** Objects in flight at once; without it the width adapts (from 4, up while it pays, down on throttling). */
   concurrency?: number;
 }
 
@@ -45,13 +46,14 @@ interface Work {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 32;
 const isPrefix = (key: string): boolean => key === '' || key.endsWith('/');
 const asPrefix = (key: string): string => (isPrefix(key) ? key : `${key}/`);
 const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
 const aborted = (err: unknown, signal?: AbortSignal): boolean => codeOf(err) === 'Aborted' || signal?.aborted === true;
 
 /** Runs the work items a few at a time; a cancel stops starting new ones and ends those in flight. */
-async function runAll(kind: TransferReport['kind'], work: Work[], opts: TransferOptions): Promise<TransferReport> {
+async function runAll(kind: TransferReport['kind'], work: Work[], opts: TransferOptions, services: Iterable<ObjectsService>): Promise<TransferReport> {
   const items: TransferItem[] = [];
   const inFlight = new Map<Work, number>();
   let doneBytes = 0;
@@ -60,32 +62,35 @@ async function runAll(kind: TransferReport['kind'], work: Work[], opts: Transfer
     items: items.length, totalItems: work.length, totalBytes,
     bytes: doneBytes + [...inFlight.values()].reduce((n, b) => n + b, 0),
   });
-  let next = 0;
   let cancelled = false;
-  const worker = async (): Promise<void> => {
-    while (next < work.length && !opts.signal?.aborted) {
-      const w = work[next++];
-      inFlight.set(w, 0);
-      try {
-        const r = await w.run(opts.signal, (p) => {
-          inFlight.set(w, p.bytes);
-          progress();
-        });
-        items.push({ source: w.source, target: w.target, ...r });
-      } catch (err) {
-        if (aborted(err, opts.signal)) {
-          cancelled = true;
-          return;
-        }
-        items.push({ source: w.source, target: w.target, status: 'failed', bytes: 0, error: errorText(err) });
-      } finally {
-        inFlight.delete(w);
-        doneBytes += w.size;
-        progress();
-      }
+  // Without an explicit concurrency the width adapts, as a job's does: from 4, up while it pays (a folder of small
+  // files wants many at once), down when the store throttles.
+  const involved = [...new Set(services)];
+  const throttles = (): number => involved.reduce((n, s) => n + s.throttles, 0);
+  await adaptivePool(work.length, { width: opts.concurrency, initial: DEFAULT_CONCURRENCY, max: MAX_CONCURRENCY, throttles, signal: opts.signal }, async (i) => {
+    const w = work[i];
+    if (cancelled) {
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, Math.max(1, work.length)) }, worker));
+    inFlight.set(w, 0);
+    try {
+      const r = await w.run(opts.signal, (p) => {
+        inFlight.set(w, p.bytes);
+        progress();
+      });
+      items.push({ source: w.source, target: w.target, ...r });
+    } catch (err) {
+      if (aborted(err, opts.signal)) {
+        cancelled = true;
+        return;
+      }
+      items.push({ source: w.source, target: w.target, status: 'failed', bytes: 0, error: errorText(err) });
+    } finally {
+      inFlight.delete(w);
+      doneBytes += w.size;
+      progress();
+    }
+  });
   return summarize(kind, work.length, items, cancelled || (opts.signal?.aborted ?? false));
 }
 
@@ -157,7 +162,7 @@ export async function uploadMany(
       },
     };
   });
-  return runAll('upload', work, opts);
+  return runAll('upload', work, opts, [svc]);
 }
 
 // ---- download ----
@@ -192,8 +197,22 @@ export async function downloadMany(
   const toFile = sources.length === 1 && !isPrefix(sources[0].key) && !(await isDirectory(dest)) && !target.endsWith(sep) && !target.endsWith('/');
   const work: Work[] = [];
   const unsafe: TransferItem[] = [];
+  const services: ObjectsService[] = [];
+  // Each folder is made once, not once per file landing in it.
+  const folders = new Map<string, Promise<unknown>>();
+  const folderFor = (path: string): Promise<unknown> => {
+    const dir = resolve(path, '..');
+    let made = folders.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      made.catch(() => folders.delete(dir));
+      folders.set(dir, made);
+    }
+    return made;
+  };
   for (const src of sources) {
     const svc = await env.objects(src.connection);
+    services.push(svc);
     const listed = isPrefix(src.key)
       ? (await svc.listAll(src.bucket, src.key, { signal: opts.signal }))
       : [{ key: src.key, size: (await objectSize(svc, src, opts.signal)) }];
@@ -215,14 +234,14 @@ export async function downloadMany(
           if (!opts.overwrite && (await exists(path))) {
             return { status: 'skipped', bytes: 0, reason: 'the local file exists (overwrite is false)' };
           }
-          await mkdir(resolve(path, '..'), { recursive: true });
+          await folderFor(path);
           const res = await svc.download(src.bucket, o.key, path, { signal, onProgress });
           return { status: 'done', bytes: res.size };
         },
       });
     }
   }
-  const report = await runAll('download', work, opts);
+  const report = await runAll('download', work, opts, services);
   return unsafe.length ? summarize('download', report.planned + unsafe.length, [...report.items, ...unsafe], report.cancelled) : report;
 }
 
