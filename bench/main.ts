@@ -47,6 +47,8 @@ interface Sample {
   amount: number;
   rss?: number;
   extra?: Record<string, unknown>;
+  /** CPU seconds the store's own daemons (RGW + OSD) used during this run. */
+  server?: number;
 }
 
 interface Tool {
@@ -59,7 +61,7 @@ function alternate(tools: Tool[], runs = RUNS): Record<string, Sample[]> {
   const out: Record<string, Sample[]> = Object.fromEntries(tools.map((t) => [t.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const t of tools) {
-      out[t.name].push(t.run(i));
+      out[t.name].push(withServerCpu(() => t.run(i)));
     }
   }
   return out;
@@ -76,6 +78,48 @@ function child(script: 'ours' | 'bare', args: string[], extraEnv: Record<string,
   check(r, `${script} ${args[0]}`);
   const res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as OpResult;
   return { seconds: res.seconds, amount: res.amount, rss: Math.max(0, res.peakRss - res.idleRss), extra: res.extra };
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+const CORES = Number(spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim()) || 1;
+
+/** CPU seconds (user + system) the store's daemons (RGW and its OSD) have used so far; undefined if unreadable. */
+function serverCpu(): number | undefined {
+  try {
+    const run = join(env('RGW_DATA_DIR'), 'run');
+    let ticks = 0;
+    for (const f of ['client.rgw.a.pid', 'osd.0.pid']) {
+      const pid = readFileSync(join(run, f), 'utf8').trim();
+      // After "pid (comm) ", the fields start at the state (field 3): utime and stime are fields 14 and 15.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return Number.isFinite(ticks) ? ticks / CLK_TCK : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one sample and records the store's CPU during it. */
+function withServerCpu(run: () => Sample): Sample {
+  const before = serverCpu();
+  const s = run();
+  const after = serverCpu();
+  return before === undefined || after === undefined ? s : { ...s, server: after - before };
+}
+
+/** The store's own CPU per run, and the best any client could do on this machine's cores with that much spent. */
+const serverLines: string[] = [];
+function addServerLine(op: string, runs: Record<string, Sample[]>, unitAmount: (s: Sample) => number, unit: string): void {
+  for (const [tool, samples] of Object.entries(runs)) {
+    const cpu = samples.map((x) => x.server).filter((x): x is number => x !== undefined);
+    if (cpu.length === 0) {
+      continue;
+    }
+    const per = median(cpu);
+    const amount = unitAmount(samples[0]);
+    serverLines.push(`| ${op} | ${tool} | ${per.toFixed(2)} s | ${(amount / (per / CORES)).toFixed(amount >= 100 ? 0 : 1)} ${unit} |`);
+  }
 }
 
 const ours = (args: string[], extraEnv?: Record<string, string>): Sample => child('ours', args, extraEnv);
@@ -189,6 +233,14 @@ function render(): string {
       const vsPeer = l.peer ? `${ratio(l.ours, l.peer.figures, l.unit)}${l.peer.raw ? `; with its start-up ${ratio(l.ours, l.peer.raw, l.unit).replace(/\*\*/g, '')}` : ''}` : '-';
       parts.push(`| ${l.op} | ${fmt(median(l.ours), l.unit)} | ${bareCol} | ${limit} | ${peerCol} | ${vsPeer} | ${fmtRss(l.rss.ours)} / ${fmtRss(l.rss.bare)} / ${fmtRss(l.rss.peer)} | ${l.note} |`);
     }
+    parts.push('');
+  }
+  if (serverLines.length) {
+    parts.push(`### The store's own CPU (RGW + OSD, on the same ${CORES} cores as the clients), median per run\n`);
+    parts.push(`What the store itself spent while each tool ran, read from /proc. The last column is the best rate any client could reach on ${CORES} cores with the store spending that much and the client nothing: a bound, not a measurement.\n`);
+    parts.push('| operation | tool | store CPU per run | bound on this machine |');
+    parts.push('|---|---|---|---|');
+    parts.push(...serverLines);
     parts.push('');
   }
   return parts.join('\n');
@@ -345,6 +397,7 @@ async function main(): Promise<void> {
   }
   addLine(`${sizeNote} SSE-C upload`, 'MiB/s', upRuns, 'awscli', `ObjectsService.upload; ${partNote}; every result HEADed with key A (size, key MD5)`);
   addLine(`${sizeNote} SSE-C upload`, 'MiB/s', upRuns, 'rclone', 'rclone copyto --ignore-times (else it skips the unchanged file in rounds 2 and 3)');
+  addServerLine(`${sizeNote} SSE-C upload`, upRuns, (x) => x.amount / MiB, 'MiB/s');
 
   log(`download ${sizeNote} SSE-C over HTTPS`);
   const dl = (name: string): string => join(DATA, `dl-${name}.bin`);
@@ -361,6 +414,7 @@ async function main(): Promise<void> {
   ]);
   addLine(`${sizeNote} SSE-C download`, 'MiB/s', downRuns, 'awscli', 'ObjectsService.download to a file; every download byte-identical (cmp)');
   addLine(`${sizeNote} SSE-C download`, 'MiB/s', downRuns, 'rclone', 'rclone copyto');
+  addServerLine(`${sizeNote} SSE-C download`, downRuns, (x) => x.amount / MiB, 'MiB/s');
 
   // 2) list 10,000 keys (the folder the tree rows expand: tiny SSE-C objects under key A).
   log(`creating ${TREE_KEYS} SSE-C objects for the listing and the tree`);
@@ -466,18 +520,19 @@ async function main(): Promise<void> {
   };
   const rekeyRuns: Record<string, Sample[]> = { ours: [], bare: [], rclone: [] };
   for (let i = 0; i < RUNS; i++) {
-    rekeyRuns.ours.push(inPlace('ours', String(PREFIX_WIDTH)));
+    rekeyRuns.ours.push(withServerCpu(() => inPlace('ours', String(PREFIX_WIDTH))));
     await expectKeyed(client, 'rkjob/ours/', keyBytes[holder], REKEY_OBJECTS);
     // rclone re-keys the same objects (now under key `holder`) into a fresh prefix under the other key.
     const rcNow = { ...rcloneEnv(keyBytes[holder], keyBytes[1 - holder]), AWS_CA_BUNDLE: '' };
-    rekeyRuns.rclone.push(peerSample('rclone', 'rclone', ['copy', `srca:${BUCKET}/rkjob/ours`, `dstb:${BUCKET}/rkjob/rclone-${STAMP}-${i}`, '--transfers', String(PREFIX_WIDTH), ...rcArgs], rcNow, REKEY_OBJECTS, 'rclone copy'));
+    rekeyRuns.rclone.push(withServerCpu(() => peerSample('rclone', 'rclone', ['copy', `srca:${BUCKET}/rkjob/ours`, `dstb:${BUCKET}/rkjob/rclone-${STAMP}-${i}`, '--transfers', String(PREFIX_WIDTH), ...rcArgs], rcNow, REKEY_OBJECTS, 'rclone copy')));
     await expectKeyed(client, `rkjob/rclone-${STAMP}-${i}/`, keyBytes[1 - holder], REKEY_OBJECTS);
-    rekeyRuns.bare.push(inPlace('bare', String(PREFIX_WIDTH)));
+    rekeyRuns.bare.push(withServerCpu(() => inPlace('bare', String(PREFIX_WIDTH))));
     await expectKeyed(client, 'rkjob/ours/', keyBytes[holder], REKEY_OBJECTS);
   }
   const paths = JSON.stringify(rekeyRuns.ours[0].extra?.paths);
   addLine(`re-key ${REKEY_OBJECTS} x 256 KiB prefix (job, ${PREFIX_WIDTH} at once)`, 'objects/s', rekeyRuns, 'rclone',
     `runJob (obs.reencrypt) in place, concurrency ${PREFIX_WIDTH}, paths ${paths}; bare: keyed GET + PUT in place, ${PREFIX_WIDTH} at once; rclone copy --transfers ${PREFIX_WIDTH} of the same objects to a fresh prefix under the other key; all results HEADed with the new key`);
+  addServerLine(`re-key ${REKEY_OBJECTS} x 256 KiB prefix`, rekeyRuns, (x) => x.amount, 'objects/s');
 
   // 5) download a prefix of 1,000 small objects.
   log(`download a prefix of ${DL_OBJECTS} x ${DL_OBJECT_BYTES / 1024} KiB`);
