@@ -389,24 +389,26 @@ export class ObjectsService {
     // proves it: one request per small object instead of a HEAD and a GET. A refused guess (wrong key, an SSE-KMS
     // object) is refused before the file is created; then the object is opened the long way. A plaintext object
     // answers a keyed GET with its bytes, which are the right bytes.
+    const toFile = (sseCustomerKey: Uint8Array | undefined, ifMatch?: string): Promise<ObjectHead> =>
+      downloadToFile(this.client, bucket, key, path, { sseCustomerKey, ifMatch, signal: opts.signal, onProgress: opts.onProgress });
     const guess = await this.access.guess(bucket, key);
+    let head: ObjectHead | undefined;
     if (guess) {
       try {
-        const head = await downloadToFile(this.client, bucket, key, path, { sseCustomerKey: guess.key, signal: opts.signal, onProgress: opts.onProgress });
+        head = await toFile(guess.key);
         if (head.encryption.type === 'sse-c') {
           this.access.confirm(bucket, key, head, guess);
         }
-        return { size: head.size, etag: head.etag, encryption: head.encryption, path: 'download' };
       } catch (err) {
         if (!isKeyFailure(err) && (err as { status?: unknown })?.status !== 400) {
           throw err;
         }
       }
     }
-    const opened = await this.access.open(bucket, key, opts.signal);
-    const head = await downloadToFile(this.client, bucket, key, path, {
-      sseCustomerKey: opened.key, ifMatch: opened.head.etag, signal: opts.signal, onProgress: opts.onProgress,
-    });
+    if (!head) {
+      const opened = await this.access.open(bucket, key, opts.signal);
+      head = await toFile(opened.key, opened.head.etag);
+    }
     return { size: head.size, etag: head.etag, encryption: head.encryption, path: 'download' };
   }
 

@@ -157,19 +157,21 @@ export interface RawListing {
   prefixes: Array<string | undefined>;
 }
 
-/** A leaf element's text between `from` and `to`: undefined when absent, null when the scanner must give up. */
-function leaf(body: string, name: string, from: number, to: number): string | undefined | null {
-  const open = body.indexOf(`<${name}>`, from);
-  if (open < 0 || open >= to) {
-    const empty = body.indexOf(`<${name}/>`, from);
-    return empty >= 0 && empty < to ? '' : undefined;
+/**
+ * A leaf element's text in `part` (one entry, or the root's own fields: a slice, so a missing element costs a scan
+ * of that part, not of the rest of the page): undefined when absent, null when the scanner must give up.
+ */
+function leaf(part: string, name: string): string | undefined | null {
+  const open = part.indexOf(`<${name}>`);
+  if (open < 0) {
+    return part.includes(`<${name}/>`) ? '' : undefined;
   }
   const start = open + name.length + 2;
-  const close = body.indexOf(`</${name}>`, start);
-  if (close < 0 || close > to) {
+  const close = part.indexOf(`</${name}>`, start);
+  if (close < 0) {
     return null;
   }
-  const raw = body.slice(start, close);
+  const raw = part.slice(start, close);
   // Nested elements, or an entity the five XML ones and character references do not cover: not a plain leaf.
   if (raw.indexOf('<') >= 0 || /&(?!(?:amp|lt|gt|quot|apos|#\d+|#[xX][0-9a-fA-F]+);)/.test(raw)) {
     return null;
@@ -220,33 +222,33 @@ export function scanListing(body: string): RawListing | undefined {
     at = e;
   }
   top += body.slice(at);
-  const field = (name: string): string | undefined | null => leaf(top, name, 0, top.length);
-  const out: RawListing = { v2: false, contents: [], prefixes: [] };
-  const fields = {
-    encodingType: field('EncodingType'), isTruncated: field('IsTruncated'), nextContinuationToken: field('NextContinuationToken'),
-    nextMarker: field('NextMarker'), keyCount: field('KeyCount'), continuationToken: field('ContinuationToken'), startAfter: field('StartAfter'),
+  const f = {
+    encodingType: leaf(top, 'EncodingType'), isTruncated: leaf(top, 'IsTruncated'), nextContinuationToken: leaf(top, 'NextContinuationToken'),
+    nextMarker: leaf(top, 'NextMarker'), keyCount: leaf(top, 'KeyCount'), continuationToken: leaf(top, 'ContinuationToken'), startAfter: leaf(top, 'StartAfter'),
   };
-  if (Object.values(fields).some((v) => v === null)) {
+  if (Object.values(f).some((v) => v === null)) {
     return undefined;
   }
-  out.encodingType = fields.encodingType ?? undefined;
-  out.isTruncated = fields.isTruncated ?? undefined;
-  out.nextContinuationToken = fields.nextContinuationToken ?? undefined;
-  out.nextMarker = fields.nextMarker ?? undefined;
-  out.v2 = [fields.keyCount, fields.continuationToken, fields.nextContinuationToken, fields.startAfter].some((v) => v !== undefined);
+  const out: RawListing = {
+    encodingType: f.encodingType ?? undefined, isTruncated: f.isTruncated ?? undefined,
+    nextContinuationToken: f.nextContinuationToken ?? undefined, nextMarker: f.nextMarker ?? undefined,
+    v2: [f.keyCount, f.continuationToken, f.nextContinuationToken, f.startAfter].some((v) => v !== undefined),
+    contents: [], prefixes: [],
+  };
   for (const [s, e] of contents) {
-    const key = leaf(body, 'Key', s, e);
-    const size = leaf(body, 'Size', s, e);
-    const lastModified = leaf(body, 'LastModified', s, e);
-    const etag = leaf(body, 'ETag', s, e);
-    const storageClass = leaf(body, 'StorageClass', s, e);
+    const entry = body.slice(s, e);
+    const key = leaf(entry, 'Key');
+    const size = leaf(entry, 'Size');
+    const lastModified = leaf(entry, 'LastModified');
+    const etag = leaf(entry, 'ETag');
+    const storageClass = leaf(entry, 'StorageClass');
     if (key === null || size === null || lastModified === null || etag === null || storageClass === null) {
       return undefined;
     }
     out.contents.push({ key, size, lastModified, etag, storageClass });
   }
   for (const [s, e] of common) {
-    const prefix = leaf(body, 'Prefix', s, e);
+    const prefix = leaf(body.slice(s, e), 'Prefix');
     if (prefix === null) {
       return undefined;
     }
